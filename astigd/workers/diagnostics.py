@@ -1,0 +1,61 @@
+"""Arrays for the familiar diagnostic picture: spectrum beside fit, and the 1D profile."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from astigd.workers.geometry import SpectrumGeometry
+from astigd.workers.profile import shell_means
+from astigd.workers.quality import RingStats
+from astigd.workers.results import FitDiagnostics
+from astigd.workers.spectrum import PowerSpectrum
+
+
+def full_plane(half: np.ndarray) -> np.ndarray:
+    """Return the centred full-plane image of a Hermitian-symmetric half-plane array."""
+    box = half.shape[0]
+    full = np.zeros((box, box))
+    full[:, : half.shape[1]] = half
+    columns = np.arange(half.shape[1], box)
+    rows = (-np.arange(box)) % box
+    full[:, columns] = half[rows][:, box - columns]
+    return np.fft.fftshift(full)
+
+
+def _scatter(values: np.ndarray, geometry: SpectrumGeometry, keep: np.ndarray, shape) -> np.ndarray:
+    half = np.zeros(shape)
+    half.ravel()[geometry.flat_index[keep]] = values
+    return full_plane(half)
+
+
+def build_diagnostics(
+    spectrum: PowerSpectrum,
+    geometry: SpectrumGeometry,
+    keep: np.ndarray,
+    centred: np.ndarray,
+    model: np.ndarray,
+    envelope: np.ndarray,
+    k_equiv: np.ndarray,
+    stats: RingStats,
+) -> FitDiagnostics:
+    """Normalise data and model by the ring envelope and lay them out for plotting."""
+    scale = np.where(np.abs(envelope) > 1e-9, 0.5 * np.abs(envelope), np.inf)
+    data_norm = np.clip(centred / scale, -3, 3)
+    model_norm = model / scale
+    step = spectrum.frequency_step_invA
+    shells = np.floor(k_equiv / step).astype(np.intp)
+    size = shells.max() + 1
+    data_profile, counts = shell_means(data_norm, shells, size)
+    model_profile, _ = shell_means(model_norm, shells, size)
+    used = counts > 0
+    k_axis = (np.arange(size) + 0.5) * step
+    ring_cc = np.interp(k_axis, stats.ring_k_invA, stats.ring_cc)
+    return FitDiagnostics(
+        spectrum=_scatter(data_norm, geometry, keep, spectrum.power.shape),
+        model=_scatter(model_norm, geometry, keep, spectrum.power.shape),
+        spectrum_pixel_A=spectrum.pixel_size_A,
+        radial_frequency_invA=k_axis[used],
+        radial_data=data_profile[used],
+        radial_model=model_profile[used],
+        radial_fit_cc=ring_cc[used],
+    )

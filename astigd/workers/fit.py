@@ -1,0 +1,248 @@
+"""Fit defocus and 2-fold astigmatism to a frame: 1D searches, then a local 2D refinement."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+from astigd import __version__
+from astigd.workers import quality
+from astigd.workers.anisotropy import AnisoMag
+from astigd.workers.astigmatism import astig_from_vector, defocus_pair
+from astigd.workers.ctf import Optics
+from astigd.workers.diagnostics import build_diagnostics
+from astigd.workers.fft import get_backend
+from astigd.workers.geometry import SpectrumGeometry, spectrum_geometry
+from astigd.workers.profile import equivalent_k, log_trend, shell_means
+from astigd.workers.radial import (
+    RadialFit,
+    box_for_rings,
+    defocus_grid_nm,
+    resolvable,
+    search_mean_defocus,
+)
+from astigd.workers.refine import PhaseModel, Refinement, RingData, refine
+from astigd.workers.results import CtfFit
+from astigd.workers.sectors import initial_astigmatism
+from astigd.workers.spectrum import PowerSpectrum, estimate_power_spectrum
+
+ESTIMATOR = "astigd-ctf"
+DEFAULT_MAX_RES_A = 4.0
+NYQUIST_FRACTION = 0.9
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """What to search and how: resolution band, defocus range, restraint and gates."""
+
+    box_px: int = 512
+    min_res_A: float = 30.0
+    max_res_A: float | None = None
+    defocus_min_nm: float = 200.0
+    defocus_max_nm: float = 8000.0
+    max_astig_nm: float = 2000.0
+    astig_restraint_nm: float | None = 1000.0
+    max_astig_uncertainty_nm: float = 15.0
+    expected_astig_nm: float = 300.0
+    max_box_px: int = 1024
+    fft_backend: str | None = None
+    fft_threads: int = 2
+
+    def __post_init__(self) -> None:
+        if not 0 < self.defocus_min_nm < self.defocus_max_nm:
+            raise ValueError("need 0 < defocus_min_nm < defocus_max_nm")
+        if self.max_res_A is not None and not 0 < self.max_res_A < self.min_res_A:
+            raise ValueError("need 0 < max_res_A < min_res_A")
+        if self.box_px < 64 or self.box_px % 2:
+            raise ValueError("box_px must be even and at least 64")
+
+    def band_invA(self, pixel_size_A: float) -> tuple[float, float]:
+        """Return the (k_min, k_max) fitting band, k_max capped below Nyquist."""
+        nyquist_cap = NYQUIST_FRACTION / (2.0 * pixel_size_A)
+        wanted = 1.0 / (self.max_res_A or DEFAULT_MAX_RES_A)
+        return 1.0 / self.min_res_A, min(wanted, nyquist_cap)
+
+
+def fit_frame(
+    frame: np.ndarray,
+    optics: Optics,
+    settings: FitSettings | None = None,
+    aniso: AnisoMag | None = None,
+    diagnostics: bool = False,
+) -> CtfFit:
+    """Estimate the power spectrum of a frame and fit its CTF; time it all.
+
+    When the rings at the band's edge are too dense for the first box, the spectrum is
+    re-estimated once with the box that samples them (up to max_box_px and the frame size).
+    """
+    settings = settings or FitSettings()
+    started = time.perf_counter()
+    backend = get_backend(settings.fft_backend, settings.fft_threads)
+    spectrum = estimate_power_spectrum(frame, optics.pixel_size_A, settings.box_px, backend)
+    coarse = _coarse_search(spectrum, optics, settings, aniso)
+    largest_defocus = coarse.radial.defocus_nm + 0.5 * settings.expected_astig_nm
+    box = box_for_rings(largest_defocus, coarse.geometry.k_max_invA, optics, spectrum.box_px)
+    box = min(box, settings.max_box_px, min(np.shape(frame)))
+    if box > spectrum.box_px:
+        spectrum = estimate_power_spectrum(frame, optics.pixel_size_A, box, backend)
+        coarse = None
+    fit = fit_spectrum(spectrum, optics, settings, aniso, diagnostics, coarse)
+    return replace(fit, elapsed_ms=(time.perf_counter() - started) * 1e3)
+
+
+@dataclass(frozen=True)
+class _Coarse:
+    geometry: SpectrumGeometry
+    values: np.ndarray
+    trials: np.ndarray
+    radial: RadialFit
+
+
+def _coarse_search(spectrum, optics, settings, aniso) -> _Coarse:
+    band = settings.band_invA(optics.pixel_size_A)
+    geometry = spectrum_geometry(spectrum.box_px, optics.pixel_size_A, *band, aniso)
+    values = _flatten_trend(spectrum, geometry)
+    trials = defocus_grid_nm(
+        settings.defocus_min_nm, settings.defocus_max_nm, geometry.k_max_invA, optics
+    )
+    radial = _radial_search(values, spectrum.n_tiles, geometry, geometry.k_invA, trials, optics)
+    return _Coarse(geometry, values, trials, radial)
+
+
+def fit_spectrum(
+    spectrum: PowerSpectrum,
+    optics: Optics,
+    settings: FitSettings | None = None,
+    aniso: AnisoMag | None = None,
+    diagnostics: bool = False,
+    coarse: _Coarse | None = None,
+) -> CtfFit:
+    """Fit mean defocus by a 1D search, astigmatism by sector searches, then refine in 2D."""
+    settings = settings or FitSettings()
+    started = time.perf_counter()
+    coarse = coarse or _coarse_search(spectrum, optics, settings, aniso)
+    geometry, values, trials = coarse.geometry, coarse.values, coarse.trials
+    window = 0.5 * settings.max_astig_nm + 100.0
+    local = trials[np.abs(trials - coarse.radial.defocus_nm) <= window]
+    sector_start = initial_astigmatism(
+        values, spectrum.n_tiles, geometry, coarse.radial, local, optics
+    )
+    starts = [sector_start, (coarse.radial.defocus_nm, 0.0, 0.0)]
+    passes = [
+        _refine_pass(values, spectrum, geometry, coarse.radial, None, start, optics, settings, 3)
+        for start in starts
+    ]
+    first = min(passes, key=lambda p: p.refinement.cost)
+    defocus_map = _azimuthal_defocus(geometry, first.params)
+    k_equiv = equivalent_k(geometry.k2_invA2, defocus_map, first.params[0], optics)
+    fine = np.linspace(first.params[0] - 25.0, first.params[0] + 25.0, 11)
+    radial = _radial_search(values, spectrum.n_tiles, geometry, k_equiv, fine, optics)
+    final = _refine_pass(
+        values, spectrum, geometry, radial, k_equiv, first.params[:3], optics, settings, 1
+    )
+    return _result(final, spectrum, geometry, optics, settings, trials, started, aniso, diagnostics)
+
+
+def _flatten_trend(spectrum: PowerSpectrum, geometry: SpectrumGeometry) -> np.ndarray:
+    raw = spectrum.power.ravel()[geometry.flat_index]
+    means, counts = shell_means(raw, geometry.radial_bin, len(geometry.bin_count))
+    trend = log_trend(geometry.bin_k_invA, means, counts)
+    return raw / np.exp(np.polyval(trend, geometry.k_invA))
+
+
+def _radial_search(values, n_tiles, geometry, k_invA, trials, optics) -> RadialFit:
+    step = geometry.step_invA
+    shells = np.clip(np.floor((k_invA - geometry.k_min_invA) / step).astype(np.intp), 0, None)
+    size = shells.max() + 1
+    means, counts = shell_means(values, shells, size)
+    bin_k = np.bincount(shells, weights=k_invA, minlength=size) / np.maximum(counts, 1)
+    used = counts > 0
+    basis = geometry.spline_basis(bin_k[used])
+    weight = counts[used] * float(n_tiles)
+    return search_mean_defocus(means[used], weight, bin_k[used], basis, trials, optics, step)
+
+
+def _azimuthal_defocus(geometry: SpectrumGeometry, params: np.ndarray) -> np.ndarray:
+    return params[0] + 0.5 * (params[1] * geometry.cos2phi + params[2] * geometry.sin2phi)
+
+
+@dataclass(frozen=True)
+class _Pass:
+    refinement: Refinement
+    data: RingData
+    phase_model: PhaseModel
+    keep: np.ndarray
+
+    @property
+    def params(self) -> np.ndarray:
+        return self.refinement.params
+
+
+def _refine_pass(
+    values, spectrum, geometry, radial, k_equiv, start, optics, settings, stride
+) -> _Pass:
+    k_model = geometry.k_invA if k_equiv is None else k_equiv
+    largest_defocus = start[0] + 0.5 * math.hypot(start[1], start[2])
+    keep = resolvable(geometry.k_invA, largest_defocus, optics, geometry.step_invA)
+    keep[np.arange(len(keep)) % stride != 0] = False
+    data = _ring_data(
+        values, geometry, radial, k_model, spectrum.n_tiles, keep, k_equiv is not None
+    )
+    phase_model = PhaseModel(geometry, optics, keep)
+    refinement = refine(data, phase_model, tuple(start), settings.astig_restraint_nm)
+    return _Pass(refinement, data, phase_model, keep)
+
+
+def _ring_data(values, geometry, radial, k_model, n_tiles, keep, ring_envelope) -> RingData:
+    """Prepare samples; without a ring envelope yet, assume rings scale with the mean level."""
+    basis = geometry.spline_basis(k_model[keep])
+    background, envelope = basis @ radial.background, basis @ radial.envelope
+    level = np.maximum(background + 0.5 * envelope, 1e-6)
+    envelope = np.maximum(envelope, 0.0) if ring_envelope else level
+    return RingData(values[keep], level, envelope, level / math.sqrt(n_tiles))
+
+
+def _result(
+    final: _Pass, spectrum, geometry, optics, settings, trials, started, aniso, diagnostics
+):
+    mean, astig_x, astig_y, scale = (float(v) for v in final.params)
+    data, keep = final.data, final.keep
+    chi = final.phase_model.phase(mean, astig_x, astig_y)
+    centred = data.values - data.mean_level
+    model = scale * data.envelope * (np.sin(chi) ** 2 - 0.5)
+    defocus_map = _azimuthal_defocus(geometry, final.params)[keep]
+    k_equiv = equivalent_k(geometry.k2_invA2[keep], defocus_map, mean, optics)
+    stats = quality.ring_statistics(chi, k_equiv, centred, model, data.sigma**-2)
+    covariance = quality.parameter_covariance(
+        final.refinement.normal_matrix, final.refinement.residual
+    )
+    astig_sigma = math.sqrt(covariance[1, 1] + covariance[2, 2])
+    astig, angle = astig_from_vector(astig_x, astig_y)
+    pair = defocus_pair(mean, astig, angle)
+    grid_step = trials[1] - trials[0]
+    at_edge = not trials[0] + grid_step <= mean <= trials[-1] - grid_step
+    reason = quality.unreliable_reason(
+        stats, astig_sigma, settings.max_astig_uncertainty_nm, at_edge, final.refinement.converged
+    )
+    if reason is None and (scale <= 0 or astig > settings.max_astig_nm):
+        reason = "the fitted rings are not physical (negative contrast or astigmatism out of range)"
+    parameters = {"optics": asdict(optics), "settings": asdict(settings),
+                  "aniso": asdict(aniso) if aniso else None, "box_px": spectrum.box_px,
+                  "n_tiles": spectrum.n_tiles, "rings_fitted": stats.rings_fitted,
+                  "significance": round(stats.significance, 2)}  # fmt: skip
+    extra = None
+    if diagnostics:
+        extra = build_diagnostics(
+            spectrum, geometry, keep, centred, model, data.envelope * scale, k_equiv, stats
+        )
+    return CtfFit(
+        defocus1_nm=pair.defocus1_nm, defocus2_nm=pair.defocus2_nm, angle_deg=pair.angle_deg,
+        astig_nm=astig, astig_x_nm=astig_x, astig_y_nm=astig_y, astig_uncertainty_nm=astig_sigma,
+        defocus_mean_nm=mean, defocus_uncertainty_nm=math.sqrt(covariance[0, 0]),
+        phase_shift_deg=optics.phase_shift_deg, score=stats.score, resolution_A=stats.resolution_A,
+        reliable=reason is None, reason=reason, elapsed_ms=(time.perf_counter() - started) * 1e3,
+        estimator=ESTIMATOR, version=__version__, parameters=parameters, diagnostics=extra,
+    )  # fmt: skip

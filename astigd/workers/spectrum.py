@@ -1,0 +1,109 @@
+"""Power-spectrum estimation: averaged periodograms of tapered tiles of a frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import scipy.signal
+
+from astigd.workers.fft import FftBackend, get_backend
+
+MIN_BOX_PX = 128
+MAX_TILES_PER_AXIS = 8
+TILES_PER_BATCH = 8
+TAPER_FRACTION = 0.2
+
+
+class InvalidFrameError(ValueError):
+    """A frame that cannot be fitted: wrong dimensions, non-finite values, no contrast."""
+
+
+@dataclass(frozen=True)
+class PowerSpectrum:
+    """Mean periodogram of a frame on the FFT half plane (DC at [0, 0], rows by fftfreq)."""
+
+    power: np.ndarray
+    box_px: int
+    pixel_size_A: float
+    n_tiles: int
+
+    @property
+    def frequency_step_invA(self) -> float:
+        """Spacing of the spectrum's samples, Å⁻¹."""
+        return 1.0 / (self.box_px * self.pixel_size_A)
+
+
+def validate_frame(frame: np.ndarray) -> np.ndarray:
+    """Return the frame as float32 2D, or raise InvalidFrameError with a one-line reason."""
+    array = np.asarray(frame)
+    if array.ndim != 2:
+        raise InvalidFrameError(f"a frame must be 2D, got {array.ndim}D with shape {array.shape}")
+    if min(array.shape) < MIN_BOX_PX:
+        raise InvalidFrameError(f"frame {array.shape} is smaller than {MIN_BOX_PX} px")
+    if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+        raise InvalidFrameError(f"frame dtype {array.dtype} is not real numeric")
+    array = array.astype(np.float32, copy=False)
+    lowest, highest = float(array.min()), float(array.max())
+    if not (np.isfinite(lowest) and np.isfinite(highest)):
+        raise InvalidFrameError("frame contains NaN or infinite values")
+    if lowest == highest:
+        raise InvalidFrameError("frame is constant: there is no image to fit")
+    return array
+
+
+def choose_box_px(shape: tuple[int, int], box_px: int) -> int:
+    """Return the tile size: the requested box, shrunk to an even size that fits the frame."""
+    largest = min(shape)
+    return box_px if box_px <= largest else largest - largest % 2
+
+
+def tile_starts(length: int, box_px: int) -> np.ndarray:
+    """Return tile origins along one axis: 50 % overlap, at most MAX_TILES_PER_AXIS tiles."""
+    count = min(max(1, 2 * length // box_px - 1), MAX_TILES_PER_AXIS)
+    return np.round(np.linspace(0, length - box_px, count)).astype(int)
+
+
+@lru_cache(maxsize=8)
+def taper(box_px: int) -> np.ndarray:
+    """Return the 2D Tukey window that suppresses the tile-edge cross in the spectrum."""
+    edge = scipy.signal.windows.tukey(box_px, TAPER_FRACTION).astype(np.float32)
+    window = np.outer(edge, edge)
+    window.setflags(write=False)
+    return window
+
+
+def _tile_filler(image: np.ndarray, origins: list[tuple[int, int]], window: np.ndarray):
+    """Return a function that writes the tapered, mean-free tiles at `origins` into a stack."""
+    box = window.shape[0]
+
+    def fill(tiles: np.ndarray) -> None:
+        for slot, (y, x) in enumerate(origins):
+            tiles[slot] = image[y : y + box, x : x + box]
+        means = np.einsum("nij,ij->n", tiles, window) / window.sum()
+        tiles -= means[:, None, None]
+        tiles *= window
+
+    return fill
+
+
+def estimate_power_spectrum(
+    frame: np.ndarray,
+    pixel_size_A: float,
+    box_px: int = 512,
+    backend: FftBackend | None = None,
+) -> PowerSpectrum:
+    """Average the periodograms of tapered, overlapping tiles of a frame."""
+    image = validate_frame(frame)
+    backend = backend or get_backend()
+    box = choose_box_px(image.shape, box_px)
+    rows, cols = (tile_starts(length, box) for length in image.shape)
+    origins = [(int(y), int(x)) for y in rows for x in cols]
+    window = taper(box)
+    total = np.zeros((box, box // 2 + 1))
+    for first in range(0, len(origins), TILES_PER_BATCH):
+        batch = origins[first : first + TILES_PER_BATCH]
+        fill = _tile_filler(image, batch, window)
+        total += backend.power_sum((len(batch), box, box), fill)
+    return PowerSpectrum(total / len(origins), box, pixel_size_A, len(origins))
