@@ -13,6 +13,9 @@ import scipy.fft
 
 DEFAULT_BACKEND = "pyfftw"
 BACKEND_ENV = "ASTIGD_FFT_BACKEND"
+PLANNING_TIME_LIMIT_S = 0.5  # per new shape; saved wisdom makes later processes plan instantly
+
+Filler = Callable[[np.ndarray], None]
 
 
 class FftBackend(Protocol):
@@ -20,9 +23,7 @@ class FftBackend(Protocol):
 
     name: str
 
-    def power_sum(
-        self, shape: tuple[int, int, int], fill: Callable[[np.ndarray], None]
-    ) -> np.ndarray:
+    def power_sum(self, shape: tuple[int, int, int], fill: Filler) -> np.ndarray:
         """Let `fill` write a float32 (n, rows, cols) stack; return Σ|FFT|² on the half plane."""
         ...
 
@@ -41,9 +42,7 @@ class ScipyBackend:
     def __init__(self, threads: int) -> None:
         self.threads = threads
 
-    def power_sum(
-        self, shape: tuple[int, int, int], fill: Callable[[np.ndarray], None]
-    ) -> np.ndarray:
+    def power_sum(self, shape: tuple[int, int, int], fill: Filler) -> np.ndarray:
         """Return Σ|FFT|² over the stack that `fill` writes."""
         tiles = np.empty(shape, dtype=np.float32)
         fill(tiles)
@@ -64,22 +63,26 @@ class PyfftwBackend:
         self._lock = threading.Lock()
 
     def _plan(self, shape: tuple[int, int, int]):
-        with self._lock:
-            if shape not in self._plans:
-                template = self._pyfftw.empty_aligned(shape, dtype=np.float32)
-                self._plans[shape] = self._pyfftw.builders.rfft2(
-                    template, axes=(-2, -1), threads=self.threads, planner_effort="FFTW_MEASURE"
-                )
-            return self._plans[shape]
+        if shape not in self._plans:
+            tiles = self._pyfftw.empty_aligned(shape, dtype=np.float32)
+            spectra = self._pyfftw.empty_aligned((*shape[:2], shape[2] // 2 + 1), np.complex64)
+            self._plans[shape] = self._pyfftw.FFTW(
+                tiles,
+                spectra,
+                axes=(-2, -1),
+                flags=("FFTW_MEASURE",),
+                threads=self.threads,
+                planning_timelimit=PLANNING_TIME_LIMIT_S,
+            )
+        return self._plans[shape]
 
-    def power_sum(
-        self, shape: tuple[int, int, int], fill: Callable[[np.ndarray], None]
-    ) -> np.ndarray:
+    def power_sum(self, shape: tuple[int, int, int], fill: Filler) -> np.ndarray:
         """Fill the plan's own aligned input (no copy) and transform it; one call at a time."""
-        plan = self._plan(shape)
         with self._lock:
+            plan = self._plan(shape)
             fill(plan.input_array)
-            return _power_sum(plan())
+            plan.execute()
+            return _power_sum(plan.output_array)
 
 
 def export_wisdom() -> tuple[bytes, bytes, bytes] | None:
@@ -99,9 +102,7 @@ def import_wisdom(wisdom: tuple[bytes, bytes, bytes]) -> bool:
 
 
 @lru_cache(maxsize=8)
-def get_backend(name: str | None = None, threads: int = 2) -> FftBackend:
-    """Return the named backend (default: $ASTIGD_FFT_BACKEND or pyfftw), one per process."""
-    name = (name or os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND).lower()
+def _backend(name: str, threads: int) -> FftBackend:
     if name == "scipy":
         return ScipyBackend(threads)
     if name == "pyfftw":
@@ -110,3 +111,8 @@ def get_backend(name: str | None = None, threads: int = 2) -> FftBackend:
         except ImportError:
             return ScipyBackend(threads)
     raise ValueError(f"unknown FFT backend {name!r}: use 'pyfftw' or 'scipy'")
+
+
+def get_backend(name: str | None = None, threads: int = 2) -> FftBackend:
+    """Return the named backend (default: $ASTIGD_FFT_BACKEND, else pyfftw), one per process."""
+    return _backend((name or os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND).lower(), threads)

@@ -192,14 +192,16 @@ def _refine_pass(
         values, geometry, radial, k_model, spectrum.n_tiles, keep, k_equiv is not None
     )
     phase_model = PhaseModel(geometry, optics, keep)
-    refinement = refine(data, phase_model, tuple(start), settings.astig_restraint_nm)
+    tolerance_nm = 0.05 if stride > 1 else 0.005
+    refinement = refine(data, phase_model, tuple(start), settings.astig_restraint_nm, tolerance_nm)
     return _Pass(refinement, data, phase_model, keep)
 
 
 def _ring_data(values, geometry, radial, k_model, n_tiles, keep, ring_envelope) -> RingData:
     """Prepare samples; without a ring envelope yet, assume rings scale with the mean level."""
-    basis = geometry.spline_basis(k_model[keep])
-    background, envelope = basis @ radial.background, basis @ radial.envelope
+    k_kept = k_model[keep]
+    background = geometry.smooth_curve(radial.background, k_kept)
+    envelope = geometry.smooth_curve(radial.envelope, k_kept)
     level = np.maximum(background + 0.5 * envelope, 1e-6)
     envelope = np.maximum(envelope, 0.0) if ring_envelope else level
     return RingData(values[keep], level, envelope, level / math.sqrt(n_tiles))

@@ -12,6 +12,7 @@ from astigd.workers.anisotropy import AnisoMag
 
 SPLINE_DEGREE = 3
 SPLINE_INTERVALS = 6
+CURVE_TABLE_SIZE = 512
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,11 @@ class SpectrumGeometry:
     def spline_basis(self, k_invA: np.ndarray) -> np.ndarray:
         """Return cubic B-spline basis functions over the annulus, evaluated at k."""
         return _spline_basis(k_invA, self.k_min_invA, self.k_max_invA)
+
+    def smooth_curve(self, coefficients: np.ndarray, k_invA: np.ndarray) -> np.ndarray:
+        """Evaluate a spline over the annulus at many k, by interpolating a fine tabulation."""
+        table_k = np.linspace(self.k_min_invA, self.k_max_invA, CURVE_TABLE_SIZE)
+        return np.interp(k_invA, table_k, self.spline_basis(table_k) @ coefficients)
 
 
 def _spline_basis(k_invA: np.ndarray, k_min: float, k_max: float) -> np.ndarray:

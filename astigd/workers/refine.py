@@ -10,7 +10,6 @@ from astigd.workers.ctf import Optics
 from astigd.workers.geometry import SpectrumGeometry
 
 MAX_ITERATIONS = 30
-CONVERGED_STEP = np.array([0.005, 0.005, 0.005, 1e-5])  # nm, nm, nm, envelope scale
 
 
 @dataclass(frozen=True)
@@ -40,16 +39,18 @@ class PhaseModel:
     def __init__(self, geometry: SpectrumGeometry, optics: Optics, keep: np.ndarray) -> None:
         lam = optics.wavelength_A
         k2 = geometry.k2_invA2[keep]
-        self.per_nm = 10.0 * np.pi * lam * k2
-        self.per_x = 0.5 * self.per_nm * geometry.cos2phi[keep]
-        self.per_y = 0.5 * self.per_nm * geometry.sin2phi[keep]
-        self.offset = -0.5 * np.pi * optics.cs_A * lam**3 * k2**2 + optics.constant_phase
+        per_nm = 10.0 * np.pi * lam * k2
+        # ∂chi/∂(mean, astig_x, astig_y), one row per sample; float32 halves the trigonometry
+        self.gradient = np.column_stack(
+            [per_nm, 0.5 * per_nm * geometry.cos2phi[keep], 0.5 * per_nm * geometry.sin2phi[keep]]
+        ).astype(np.float32)
+        offset = -0.5 * np.pi * optics.cs_A * lam**3 * k2**2 + optics.constant_phase
+        self.offset = offset.astype(np.float32)
 
     def phase(self, mean_nm: float, astig_x_nm: float, astig_y_nm: float) -> np.ndarray:
         """Return chi at each sample."""
-        return (
-            self.per_nm * mean_nm + self.per_x * astig_x_nm + self.per_y * astig_y_nm + self.offset
-        )
+        params = np.array([mean_nm, astig_x_nm, astig_y_nm], dtype=np.float32)
+        return self.gradient @ params + self.offset
 
 
 class _Problem:
@@ -57,8 +58,8 @@ class _Problem:
 
     def __init__(self, data: RingData, phase_model: PhaseModel, restraint_nm: float | None):
         self.model = phase_model
-        self.centred = (data.values - data.mean_level) / data.sigma
-        self.envelope = data.envelope / data.sigma
+        self.centred = ((data.values - data.mean_level) / data.sigma).astype(np.float32)
+        self.envelope = (data.envelope / data.sigma).astype(np.float32)
         prior = 0.0 if restraint_nm is None else restraint_nm**-2
         self.prior = np.diag([0.0, prior, prior, 0.0])
 
@@ -66,16 +67,16 @@ class _Problem:
         """Return (cost, residual, JᵀJ, Jᵀr) at p, restraint included."""
         chi = self.model.phase(*p[:3])
         sin_chi = np.sin(chi)
-        rings = sin_chi * sin_chi - 0.5
-        residual = self.centred - p[3] * self.envelope * rings
-        slope = (-2.0 * p[3]) * self.envelope * sin_chi * np.cos(chi)
-        jac = np.column_stack(
-            [slope * self.model.per_nm, slope * self.model.per_x, slope * self.model.per_y,
-             -self.envelope * rings]
-        )  # fmt: skip
-        normal = jac.T @ jac + self.prior
-        gradient = jac.T @ residual + self.prior @ p
-        cost = float(residual @ residual + p @ self.prior @ p)
+        rings = sin_chi * sin_chi - np.float32(0.5)
+        scaled = self.envelope * np.float32(p[3])
+        residual = self.centred - scaled * rings
+        slope = np.float32(-2.0) * scaled * sin_chi * np.cos(chi)
+        jac = np.empty((len(chi), 4), dtype=np.float32)
+        np.multiply(self.model.gradient, slope[:, None], out=jac[:, :3])
+        np.multiply(self.envelope, -rings, out=jac[:, 3])
+        normal = (jac.T @ jac).astype(float) + self.prior
+        gradient = (jac.T @ residual).astype(float) + self.prior @ p
+        cost = float(np.dot(residual, residual, out=None)) + float(p @ self.prior @ p)
         return cost, residual, normal, gradient
 
 
@@ -84,6 +85,7 @@ def refine(
     phase_model: PhaseModel,
     start: tuple[float, float, float],
     restraint_nm: float | None,
+    tolerance_nm: float = 0.005,
 ) -> Refinement:
     """Refine (mean, astig_x, astig_y, envelope scale) from a start by Levenberg–Marquardt."""
     problem = _Problem(data, phase_model, restraint_nm)
@@ -98,7 +100,7 @@ def refine(
             params = params + step
             cost, residual, normal, gradient = trial
             damping = max(damping / 4.0, 1e-7)
-            if np.all(np.abs(step) < CONVERGED_STEP):
+            if np.all(np.abs(step[:3]) < tolerance_nm) and abs(step[3]) < 1e-4:
                 converged = True
                 break
         else:

@@ -1,0 +1,1 @@
+"""Result files for other programs and for people: CTFFIND text, diagnostic pictures."""

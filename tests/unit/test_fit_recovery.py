@@ -1,0 +1,116 @@
+"""Physics: frames synthesized with known defocus and astigmatism must fit back to the truth."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from astigd.drivers.simulator.frames import Exposure, synthesize_frame
+from astigd.workers.anisotropy import AnisoMag
+from astigd.workers.astigmatism import astig_vector_nm, wrap_angle_deg
+from astigd.workers.ctf import Optics
+from astigd.workers.fit import fit_frame
+
+DOSE_E_PER_A2 = 20.0
+
+
+def frame_for(
+    kv, defocus_nm, astig_nm, angle_deg, size=4096, seed=0, specimen="carbon", aniso=None
+):
+    optics = Optics(pixel_size_A=1.0, kv=kv, cs_mm=2.7)
+    exposure = Exposure(optics, defocus_nm, astig_nm, angle_deg, DOSE_E_PER_A2, aniso=aniso)
+    return optics, synthesize_frame(exposure, (size, size), specimen, rng=seed)
+
+
+def angle_difference_deg(a, b):
+    difference = abs(wrap_angle_deg(a - b))
+    return min(difference, 180.0 - difference)
+
+
+RECOVERY_CASES = [
+    (300, 500, 0, 0),
+    (300, 600, 150, 30),
+    (300, 1500, 300, 75),
+    (300, 3000, 20, 120),
+    (300, 5000, 250, 160),
+    (200, 800, 200, 10),
+    (200, 2500, 60, 135),
+    (200, 4500, 300, 60),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kv", "defocus_nm", "astig_nm", "angle_deg"), RECOVERY_CASES)
+def test_fit_recovers_defocus_and_astigmatism(kv, defocus_nm, astig_nm, angle_deg):
+    optics, frame = frame_for(kv, defocus_nm, astig_nm, angle_deg, seed=int(defocus_nm))
+    fit = fit_frame(frame, optics)
+    assert fit.reliable, fit.reason
+    assert fit.astig_nm == pytest.approx(astig_nm, abs=max(3.0, 0.05 * astig_nm))
+    if astig_nm >= 20:
+        assert angle_difference_deg(fit.angle_deg, angle_deg) <= 5.0
+    assert fit.defocus_mean_nm == pytest.approx(defocus_nm, abs=max(0.01 * defocus_nm, 10.0))
+    assert fit.defocus1_nm >= fit.defocus2_nm
+    assert 0 < fit.astig_uncertainty_nm < 3.0
+
+
+@pytest.mark.slow
+def test_declared_anisotropic_magnification_is_removed_before_fitting():
+    aniso = AnisoMag(scale_major=1.01, scale_minor=1.0 / 1.01, angle_deg=40.0)  # ε ≈ 2 %
+    defocus_nm, astig_nm, angle_deg = 2500.0, 40.0, 110.0
+    optics, frame = frame_for(300, defocus_nm, astig_nm, angle_deg, seed=11, aniso=aniso)
+    corrected = fit_frame(frame, optics, aniso=aniso)
+    assert corrected.reliable, corrected.reason
+    assert corrected.astig_nm == pytest.approx(astig_nm, abs=3.0)
+    assert angle_difference_deg(corrected.angle_deg, angle_deg) <= 5.0
+    # Undeclared, the distortion shows up as about 2·ε·df of extra astigmatism along its axis.
+    naive = fit_frame(frame, optics)
+    truth = np.array(astig_vector_nm(astig_nm, angle_deg))
+    extra = np.array([naive.astig_x_nm, naive.astig_y_nm]) - truth
+    expected = np.array(astig_vector_nm(2 * aniso.anisotropy * defocus_nm, aniso.angle_deg))
+    assert np.linalg.norm(extra - expected) < 0.1 * np.linalg.norm(expected)
+
+
+@pytest.mark.parametrize("specimen", ["blank", "ice"])
+def test_frames_without_thon_rings_are_unreliable(specimen):
+    optics, frame = frame_for(300, 2000, 100, 45, size=1024, seed=5, specimen=specimen)
+    fit = fit_frame(frame, optics)
+    assert not fit.reliable
+    assert fit.reason
+
+
+def test_fit_reports_everything_the_cli_prints():
+    optics, frame = frame_for(300, 1800, 120, 70, size=1024, seed=2)
+    fit = fit_frame(frame, optics, diagnostics=True)
+    record = fit.to_dict()
+    for key in ("defocus1_nm", "defocus2_nm", "angle_deg", "astig_nm", "astig_uncertainty_nm",
+                "defocus_mean_nm", "score", "resolution_A", "reliable", "elapsed_ms",
+                "estimator", "version"):  # fmt: skip
+        assert key in record
+    assert "diagnostics" not in record
+    assert fit.diagnostics.spectrum.shape == fit.diagnostics.model.shape
+    assert 0 < fit.score <= 1 and math.isfinite(fit.resolution_A)
+
+
+SYMMETRY = settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SYMMETRY
+@given(astig_nm=st.floats(100, 300), angle_deg=st.floats(0, 180), seed=st.integers(0, 99))
+def test_rotating_a_frame_by_90_degrees_rotates_the_axis(astig_nm, angle_deg, seed):
+    optics, frame = frame_for(300, 2000, astig_nm, angle_deg, size=1024, seed=seed)
+    fit = fit_frame(frame, optics)
+    rotated = fit_frame(np.rot90(frame).copy(), optics)
+    assert rotated.astig_nm == pytest.approx(fit.astig_nm, abs=0.5)
+    assert angle_difference_deg(rotated.angle_deg, fit.angle_deg + 90.0) < 1.0
+
+
+@SYMMETRY
+@given(astig_nm=st.floats(100, 300), angle_deg=st.floats(0, 180), seed=st.integers(0, 99))
+def test_transposing_a_frame_mirrors_the_axis(astig_nm, angle_deg, seed):
+    optics, frame = frame_for(300, 2000, astig_nm, angle_deg, size=1024, seed=seed)
+    fit = fit_frame(frame, optics)
+    mirrored = fit_frame(frame.T.copy(), optics)
+    assert mirrored.astig_nm == pytest.approx(fit.astig_nm, abs=0.5)
+    assert angle_difference_deg(mirrored.angle_deg, 90.0 - fit.angle_deg) < 1.0
