@@ -1,0 +1,118 @@
+"""Benchmark the CTF fit: latency and accuracy on seeded synthetic frames. Prints JSON.
+
+    python bench/fit.py            # the full run recorded in docs/benchmarks.md
+    python bench/fit.py --quick    # a smaller set, for a smoke check
+
+Latency is the in-process fit time from an in-memory frame (spectrum + fit), after one warm-up
+fit per frame size so that FFTW plans exist. Accuracy is scored against the synthesis truth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import time
+
+import numpy as np
+
+from astigd.drivers.simulator.frames import Exposure, synthesize_frame
+from astigd.workers.astigmatism import astig_vector_nm
+from astigd.workers.ctf import Optics
+from astigd.workers.fft import get_backend
+from astigd.workers.fit import FitSettings, fit_frame
+
+OPTICS = Optics(pixel_size_A=1.0, kv=300.0, cs_mm=2.7)
+DOSE_E_PER_A2 = 20.0
+
+
+def random_truth(rng: np.random.Generator, astig: bool = True) -> tuple[float, float, float]:
+    """Draw (defocus nm, astigmatism nm, angle deg) from the benchmark's ranges."""
+    astig_nm = rng.uniform(0.0, 300.0) if astig else 0.0
+    return rng.uniform(500.0, 5000.0), astig_nm, rng.uniform(0.0, 180.0)
+
+
+def run_set(size: int, count: int, seed: int, specimen: str, astig: bool, settings) -> list[dict]:
+    """Synthesize and fit `count` frames; return one record per frame."""
+    rng = np.random.default_rng(seed)
+    warm = synthesize_frame(Exposure(OPTICS, 2000.0, 100.0, 0.0), (size, size), rng=seed)
+    for defocus_nm in (1000.0, 4000.0):  # plan both box sizes the fit may choose
+        fit_frame(
+            synthesize_frame(Exposure(OPTICS, defocus_nm), (size, size), rng=1), OPTICS, settings
+        )
+    fit_frame(warm, OPTICS, settings)
+    records = []
+    for index in range(count):
+        defocus_nm, astig_nm, angle_deg = random_truth(rng, astig)
+        exposure = Exposure(OPTICS, defocus_nm, astig_nm, angle_deg, DOSE_E_PER_A2)
+        frame = synthesize_frame(exposure, (size, size), specimen, rng=seed * 1000 + index)
+        started = time.perf_counter()
+        fit = fit_frame(frame, OPTICS, settings)
+        latency_ms = (time.perf_counter() - started) * 1e3
+        truth = astig_vector_nm(astig_nm, angle_deg)
+        records.append({
+            "latency_ms": latency_ms,
+            "vector_error_nm": math.hypot(fit.astig_x_nm - truth[0], fit.astig_y_nm - truth[1]),
+            "defocus_error_nm": fit.defocus_mean_nm - defocus_nm,
+            "astig_nm": fit.astig_nm,
+            "astig_uncertainty_nm": fit.astig_uncertainty_nm,
+            "reliable": fit.reliable,
+        })  # fmt: skip
+    return records
+
+
+def summarize(records: list[dict]) -> dict:
+    """Reduce per-frame records to latency percentiles and error statistics."""
+    latency = np.array([r["latency_ms"] for r in records])
+    reliable = [r for r in records if r["reliable"]]
+    vector = np.array([r["vector_error_nm"] for r in reliable])
+    defocus = np.array([r["defocus_error_nm"] for r in reliable])
+    z = vector / np.array([r["astig_uncertainty_nm"] for r in reliable])
+    return {
+        "frames": len(records),
+        "reliable": len(reliable),
+        "latency_median_ms": round(float(np.median(latency)), 1),
+        "latency_p95_ms": round(float(np.percentile(latency, 95)), 1),
+        "astig_vector_error_rms_nm": round(float(np.sqrt(np.mean(vector**2))), 2)
+        if len(vector)
+        else None,
+        "astig_vector_error_max_nm": round(float(vector.max()), 2) if len(vector) else None,
+        "defocus_error_rms_nm": round(float(np.sqrt(np.mean(defocus**2))), 2)
+        if len(defocus)
+        else None,
+        "error_over_uncertainty_rms": round(float(np.sqrt(np.mean(z**2))), 2) if len(z) else None,
+        "astig_nm_max": round(max(r["astig_nm"] for r in records), 2),
+    }
+
+
+def main() -> None:
+    """Run every set and print one JSON document."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer frames")
+    parser.add_argument("--backend", choices=["pyfftw", "scipy"], default=None)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    n_small, n_large = (10, 4) if args.quick else (60, 20)
+    settings = FitSettings(fft_backend=args.backend)
+    sets = {
+        "carbon_1024": run_set(1024, n_small, args.seed, "carbon", True, settings),
+        "carbon_4096": run_set(4096, n_large, args.seed + 1, "carbon", True, settings),
+        "stigmatic_4096": run_set(4096, n_large // 2, args.seed + 2, "carbon", False, settings),
+        "ice_1024": run_set(1024, n_small, args.seed + 3, "ice", True, settings),
+    }
+    report = {name: summarize(records) for name, records in sets.items()}
+    ice = sets["ice_1024"]
+    report["ice_1024"]["unreliable_fraction"] = round(
+        sum(not r["reliable"] for r in ice) / len(ice), 3
+    )
+    report["ice_1024"]["vector_error_rms_all_nm"] = round(
+        float(np.sqrt(np.mean([r["vector_error_nm"] ** 2 for r in ice]))), 1
+    )
+    report["machine"] = {"cpus": __import__("os").cpu_count(), "python": platform.python_version(),
+                         "fft_backend": get_backend(args.backend).name}  # fmt: skip
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
