@@ -1,4 +1,3 @@
-# ruff: noqa: N815 — unit suffixes (_A) are the house naming convention
 """CTFFIND 4's 7-column results text, so pipelines that read CTFFIND output can read ours.
 
 Five '#' header lines as CTFFIND 4.1 writes them (RELION takes pixel size, kV, Cs and amplitude

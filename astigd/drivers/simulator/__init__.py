@@ -1,0 +1,1 @@
+"""The simulated microscope: lens physics, stigmators and a camera that renders Thon rings."""
