@@ -1,0 +1,1 @@
+"""Microscope drivers: one guarded async scope over thin per-vendor backends."""
