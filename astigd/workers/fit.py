@@ -88,7 +88,7 @@ def fit_frame(
     box = min(box, settings.max_box_px, min(np.shape(frame)))
     if box > spectrum.box_px:
         spectrum = estimate_power_spectrum(frame, optics.pixel_size_A, box, backend)
-        coarse = None
+        coarse = _coarse_search(spectrum, optics, settings, aniso, coarse.radial.defocus_nm)
     fit = fit_spectrum(spectrum, optics, settings, aniso, diagnostics, coarse)
     return replace(fit, elapsed_ms=(time.perf_counter() - started) * 1e3)
 
@@ -101,13 +101,16 @@ class _Coarse:
     radial: RadialFit
 
 
-def _coarse_search(spectrum, optics, settings, aniso) -> _Coarse:
+def _coarse_search(spectrum, optics, settings, aniso, around_nm: float | None = None) -> _Coarse:
+    """Search the mean defocus over the whole range, or near a previous estimate."""
     band = settings.band_invA(optics.pixel_size_A)
     geometry = spectrum_geometry(spectrum.box_px, optics.pixel_size_A, *band, aniso)
     values = _flatten_trend(spectrum, geometry)
-    trials = defocus_grid_nm(
-        settings.defocus_min_nm, settings.defocus_max_nm, geometry.k_max_invA, optics
-    )
+    low, high = settings.defocus_min_nm, settings.defocus_max_nm
+    if around_nm is not None:
+        margin = 0.5 * settings.max_astig_nm + 300.0
+        low, high = max(low, around_nm - margin), min(high, around_nm + margin)
+    trials = defocus_grid_nm(low, high, geometry.k_max_invA, optics)
     radial = _radial_search(values, spectrum.n_tiles, geometry, geometry.k_invA, trials, optics)
     return _Coarse(geometry, values, trials, radial)
 
@@ -192,7 +195,7 @@ def _refine_pass(
         values, geometry, radial, k_model, spectrum.n_tiles, keep, k_equiv is not None
     )
     phase_model = PhaseModel(geometry, optics, keep)
-    tolerance_nm = 0.05 if stride > 1 else 0.005
+    tolerance_nm = 0.5 if stride > 1 else 0.01
     refinement = refine(data, phase_model, tuple(start), settings.astig_restraint_nm, tolerance_nm)
     return _Pass(refinement, data, phase_model, keep)
 
@@ -225,7 +228,8 @@ def _result(
     astig, angle = astig_from_vector(astig_x, astig_y)
     pair = defocus_pair(mean, astig, angle)
     grid_step = trials[1] - trials[0]
-    at_edge = not trials[0] + grid_step <= mean <= trials[-1] - grid_step
+    inside = settings.defocus_min_nm + grid_step <= mean <= settings.defocus_max_nm - grid_step
+    at_edge = not inside
     reason = quality.unreliable_reason(
         stats, astig_sigma, settings.max_astig_uncertainty_nm, at_edge, final.refinement.converged
     )

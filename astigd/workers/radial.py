@@ -13,7 +13,7 @@ import numpy as np
 
 from astigd.workers.ctf import Optics
 
-MIN_SAMPLES_PER_RING = 3.0
+MIN_SAMPLES_PER_RING = 2.2
 SMOOTHING = 1e-3  # second-difference penalty on spline coefficients, relative to the data term
 
 

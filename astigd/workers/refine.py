@@ -76,7 +76,8 @@ class _Problem:
         np.multiply(self.envelope, -rings, out=jac[:, 3])
         normal = (jac.T @ jac).astype(float) + self.prior
         gradient = (jac.T @ residual).astype(float) + self.prior @ p
-        cost = float(np.dot(residual, residual, out=None)) + float(p @ self.prior @ p)
+        residual64 = residual.astype(np.float64)
+        cost = float(residual64 @ residual64) + float(p @ self.prior @ p)
         return cost, residual, normal, gradient
 
 
@@ -93,19 +94,17 @@ def refine(
     cost, residual, normal, gradient = problem.evaluate(params)
     damping, converged = 1e-3, False
     for _ in range(MAX_ITERATIONS):
-        damped = normal + damping * np.diag(np.diag(normal))
-        step = -np.linalg.solve(damped, gradient)
+        step = -np.linalg.solve(normal + damping * np.diag(np.diag(normal)), gradient)
         trial = problem.evaluate(params + step)
+        small = np.all(np.abs(step[:3]) < tolerance_nm) and abs(step[3]) < 1e-3
         if trial[0] < cost:
             params = params + step
             cost, residual, normal, gradient = trial
             damping = max(damping / 4.0, 1e-7)
-            if np.all(np.abs(step[:3]) < tolerance_nm) and abs(step[3]) < 1e-4:
-                converged = True
-                break
+            converged = bool(small)
         else:
             damping *= 8.0
-            if damping > 1e8:
-                converged = True  # no downhill step left: at a minimum to machine precision
-                break
+            converged = damping > 1e6  # nothing downhill is left within float precision
+        if converged:
+            break
     return Refinement(params, normal, residual, cost, converged)
