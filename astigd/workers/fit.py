@@ -32,6 +32,7 @@ from astigd.workers.spectrum import PowerSpectrum, estimate_power_spectrum
 ESTIMATOR = "astigd-ctf"
 DEFAULT_MAX_RES_A = 4.0
 NYQUIST_FRACTION = 0.9
+COARSE_PASS_SAMPLES = 6000
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def fit_spectrum(
     )
     starts = [sector_start, (coarse.radial.defocus_nm, 0.0, 0.0)]
     passes = [
-        _refine_pass(values, spectrum, geometry, coarse.radial, None, start, optics, settings, 3)
+        _refine_pass(values, spectrum, geometry, coarse.radial, None, start, optics, settings, True)
         for start in starts
     ]
     first = min(passes, key=lambda p: p.refinement.cost)
@@ -144,7 +145,7 @@ def fit_spectrum(
     fine = np.linspace(first.params[0] - 25.0, first.params[0] + 25.0, 11)
     radial = _radial_search(values, spectrum.n_tiles, geometry, k_equiv, fine, optics)
     final = _refine_pass(
-        values, spectrum, geometry, radial, k_equiv, first.params[:3], optics, settings, 1
+        values, spectrum, geometry, radial, k_equiv, first.params[:3], optics, settings, False
     )
     return _result(final, spectrum, geometry, optics, settings, trials, started, aniso, diagnostics)
 
@@ -185,17 +186,19 @@ class _Pass:
 
 
 def _refine_pass(
-    values, spectrum, geometry, radial, k_equiv, start, optics, settings, stride
+    values, spectrum, geometry, radial, k_equiv, start, optics, settings, coarse_pass
 ) -> _Pass:
     k_model = geometry.k_invA if k_equiv is None else k_equiv
     largest_defocus = start[0] + 0.5 * math.hypot(start[1], start[2])
     keep = resolvable(geometry.k_invA, largest_defocus, optics, geometry.step_invA)
-    keep[np.arange(len(keep)) % stride != 0] = False
+    if coarse_pass:  # a first pass only has to reach the basin: a subsample is enough
+        stride = max(1, int(keep.sum()) // COARSE_PASS_SAMPLES)
+        keep[np.arange(len(keep)) % stride != 0] = False
     data = _ring_data(
         values, geometry, radial, k_model, spectrum.n_tiles, keep, k_equiv is not None
     )
     phase_model = PhaseModel(geometry, optics, keep)
-    tolerance_nm = 0.5 if stride > 1 else 0.01
+    tolerance_nm = 0.5 if coarse_pass else 0.01
     refinement = refine(data, phase_model, tuple(start), settings.astig_restraint_nm, tolerance_nm)
     return _Pass(refinement, data, phase_model, keep)
 
