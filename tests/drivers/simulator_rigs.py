@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
@@ -15,6 +16,7 @@ from astigd.drivers.thermo_connect import thermo_remote_scope
 from tests.drivers.rig import FAST, ScopeRig
 
 INSTANT = SimulatorConfig(seed=7, timing=Timing(time_scale=0.0))
+OVER_HTTP = replace(FAST, call_timeout_s=0.5)  # a fresh loopback connection per call, on busy CI
 
 
 class SimulatorFaults:
@@ -68,7 +70,7 @@ async def thermo_simulator_rig() -> AsyncIterator[ScopeRig]:
     microscope, audit = SimulatedMicroscope(INSTANT), []
     with ServerThread(microscope) as server:
         host, port = server.address
-        scope = thermo_remote_scope(host, port, timing=FAST, audit=audit.append)
+        scope = thermo_remote_scope(host, port, timing=OVER_HTTP, audit=audit.append)
         rig = simulator_rig_for(microscope, scope, audit)
         yield rig
         rig.faults.clear()

@@ -1,4 +1,3 @@
-# ruff: noqa: N815 — unit suffixes (_A, _A2) are the house naming convention
 """Settings of the simulated scope: seed, date, optics, camera, timing and lens statistics."""
 
 from __future__ import annotations

@@ -13,10 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 FaultKind = Literal[
     "busy",  # answer 503: the scope is normalizing lenses or exposing
     "timeout",  # answer only after `delay_s`
-    "drop",  # drop the connection in the middle of the answer
+    "drop",  # close the connection without answering
     "out_of_range",  # refuse a set with a vendor error (500)
-    "blank_frame",  # the next frame sees no beam
-    "no_thon_rings",  # the next frame shows no CTF (thick ice, vacuum, crystalline)
+    "blank_frame",  # the next frame sees no beam (fires on acquisitions only)
+    "no_thon_rings",  # the next frame shows no CTF, as over vacuum (acquisitions only)
     "sudden_drift",  # the lens astigmatism jumps by `drift_vec_nm` and stays there
 ]
 TRANSPORT_KINDS = frozenset({"busy", "timeout", "drop", "out_of_range"})
@@ -42,6 +42,8 @@ class FaultSpec(BaseModel):
     def matches(self, method: str, endpoint: str) -> bool:
         """Return whether a request falls under this fault."""
         if endpoint in SERVER_ONLY_ENDPOINTS and self.kind not in NETWORK_KINDS:
+            return False
+        if self.kind in FRAME_KINDS and endpoint != "acquire":
             return False
         method_ok = self.method in ("*", method)
         return method_ok and fnmatch.fnmatchcase(endpoint, self.endpoint)

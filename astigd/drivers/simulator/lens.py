@@ -12,7 +12,7 @@ from astigd.drivers.simulator.config import LensStatistics
 from astigd.drivers.simulator.seeding import rng_for, rotation, unit_vector
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LensDay:
     """The lens on one date: its slope K (nm per nm of defocus) and own astigmatism (nm)."""
 

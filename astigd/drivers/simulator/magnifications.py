@@ -1,4 +1,3 @@
-# ruff: noqa: N815 — unit suffixes (_A, _A2) are the house naming convention
 """The magnification table and what each magnification does to the image, seeded per scope."""
 
 from __future__ import annotations

@@ -26,10 +26,8 @@ _FAULT_ANSWERS = {
 
 def wants_pickle(request: Request) -> bool:
     """Return whether the client asked for temscript's pickle transport."""
-    accepted = [
-        part.split(";", 1)[0].strip() for part in request.headers.get("accept", "").split(",")
-    ]
-    return MIME_TYPE_PICKLE in accepted
+    accept = request.headers.get("accept", "")
+    return MIME_TYPE_PICKLE in [part.split(";", 1)[0].strip() for part in accept.split(",")]
 
 
 def reply(request: Request, content: Any) -> Response:
@@ -95,11 +93,8 @@ class TemscriptTransport:
                 elif fault.kind == "drop":
                     return DROPPED  # uvicorn: "should return None" -> closes the transport
                 else:
-                    busy = fault.kind == "busy"
-                    message = "injected: busy" if busy else "injected: value out of range"
-                    return await _error(503 if busy else 500, message)(
-                        scope, receive, _closing(send)
-                    )
+                    answer = _error(*_FAULT_ANSWERS[fault.kind])
+                    return await answer(scope, receive, _closing(send))
         await self.app(scope, receive, _closing(send))
 
     async def _hold(self, delay_s: float) -> None:
