@@ -5,7 +5,10 @@ from __future__ import annotations
 import typer
 
 from astigd import __version__
+from astigd.cli import db, keys
 from astigd.cli.fit import fit_command
+from astigd.cli.serve import serve_command
+from astigd.cli.simulator import simulator_app
 
 app = typer.Typer(
     name="astigd",
@@ -15,6 +18,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("fit")(fit_command)
+app.command("serve")(serve_command)
+app.add_typer(db.app, name="db")
+app.add_typer(keys.app, name="keys")
+app.add_typer(simulator_app, name="simulator")
 
 
 def _print_version(value: bool) -> None:

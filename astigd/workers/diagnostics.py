@@ -23,8 +23,10 @@ def full_plane(half: np.ndarray) -> np.ndarray:
 
 
 def _scatter(values: np.ndarray, geometry: SpectrumGeometry, keep: np.ndarray, shape) -> np.ndarray:
+    per_cell = np.zeros(len(geometry.count))
+    per_cell[keep] = values
     half = np.zeros(shape)
-    half.ravel()[geometry.flat_index[keep]] = values
+    half.ravel()[geometry.flat_index] = per_cell[geometry.cell_of_sample]
     return full_plane(half)
 
 
@@ -45,8 +47,9 @@ def build_diagnostics(
     step = spectrum.frequency_step_invA
     shells = np.floor(k_equiv / step).astype(np.intp)
     size = shells.max() + 1
-    data_profile, counts = shell_means(data_norm, shells, size)
-    model_profile, _ = shell_means(model_norm, shells, size)
+    samples = geometry.count[keep]
+    data_profile, counts = shell_means(data_norm, shells, size, samples)
+    model_profile, _ = shell_means(model_norm, shells, size, samples)
     used = counts > 0
     k_axis = (np.arange(size) + 0.5) * step
     ring_cc = np.interp(k_axis, stats.ring_k_invA, stats.ring_cc)

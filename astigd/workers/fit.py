@@ -151,8 +151,8 @@ def fit_spectrum(
 
 
 def _flatten_trend(spectrum: PowerSpectrum, geometry: SpectrumGeometry) -> np.ndarray:
-    raw = spectrum.power.ravel()[geometry.flat_index]
-    means, counts = shell_means(raw, geometry.radial_bin, len(geometry.bin_count))
+    raw = geometry.cell_means(spectrum.power.ravel()[geometry.flat_index])
+    means, counts = shell_means(raw, geometry.radial_bin, len(geometry.bin_count), geometry.count)
     trend = log_trend(geometry.bin_k_invA, means, counts)
     return raw / np.exp(np.polyval(trend, geometry.k_invA))
 
@@ -161,8 +161,8 @@ def _radial_search(values, n_tiles, geometry, k_invA, trials, optics) -> RadialF
     step = geometry.step_invA
     shells = np.clip(np.floor((k_invA - geometry.k_min_invA) / step).astype(np.intp), 0, None)
     size = shells.max() + 1
-    means, counts = shell_means(values, shells, size)
-    bin_k = np.bincount(shells, weights=k_invA, minlength=size) / np.maximum(counts, 1)
+    means, counts = shell_means(values, shells, size, geometry.count)
+    bin_k = shell_means(k_invA, shells, size, geometry.count)[0]
     used = counts > 0
     basis = geometry.spline_basis(bin_k[used])
     weight = counts[used] * float(n_tiles)
@@ -210,7 +210,7 @@ def _ring_data(values, geometry, radial, k_model, n_tiles, keep, ring_envelope) 
     envelope = geometry.smooth_curve(radial.envelope, k_kept)
     level = np.maximum(background + 0.5 * envelope, 1e-6)
     envelope = np.maximum(envelope, 0.0) if ring_envelope else level
-    return RingData(values[keep], level, envelope, level / math.sqrt(n_tiles))
+    return RingData(values[keep], level, envelope, level / np.sqrt(n_tiles * geometry.count[keep]))
 
 
 def _result(
@@ -223,7 +223,8 @@ def _result(
     model = scale * data.envelope * (np.sin(chi) ** 2 - 0.5)
     defocus_map = _azimuthal_defocus(geometry, final.params)[keep]
     k_equiv = equivalent_k(geometry.k2_invA2[keep], defocus_map, mean, optics)
-    stats = quality.ring_statistics(chi, k_equiv, centred, model, data.sigma**-2)
+    counts = geometry.count[keep]
+    stats = quality.ring_statistics(chi, k_equiv, centred, model, data.sigma**-2, counts)
     covariance = quality.parameter_covariance(
         final.refinement.normal_matrix, final.refinement.residual
     )

@@ -13,23 +13,35 @@ from astigd.workers.anisotropy import AnisoMag
 SPLINE_DEGREE = 3
 SPLINE_INTERVALS = 6
 CURVE_TABLE_SIZE = 512
+SAMPLES_PER_CELL = 4
 
 
 @dataclass(frozen=True)
 class SpectrumGeometry:
-    """The half-plane spectrum samples inside an annulus, with their physical frequencies."""
+    """Cells of the half-plane spectrum inside an annulus, with their physical frequencies.
 
-    flat_index: np.ndarray  # indices into power.ravel()
-    k_invA: np.ndarray  # physical |k| after any anisotropic-magnification correction
+    A cell groups about SAMPLES_PER_CELL neighbouring samples of one half-sample-wide shell, so
+    it keeps the full radial resolution that dense rings need while the fit touches fewer points.
+    """
+
+    flat_index: np.ndarray  # each selected sample's index into power.ravel()
+    cell_of_sample: np.ndarray  # each selected sample's cell
+    count: np.ndarray  # samples per cell
+    k_invA: np.ndarray  # per cell: physical |k| after any anisotropic-magnification correction
     k2_invA2: np.ndarray
     cos2phi: np.ndarray
     sin2phi: np.ndarray
-    radial_bin: np.ndarray  # index of the 1-sample-wide |k| shell each sample falls in
+    radial_bin: np.ndarray  # per cell: index of the 1-sample-wide |k| shell it falls in
     bin_k_invA: np.ndarray  # mean |k| of each shell
-    bin_count: np.ndarray
+    bin_count: np.ndarray  # samples per shell
     k_min_invA: float
     k_max_invA: float
     step_invA: float
+
+    def cell_means(self, sample_values: np.ndarray) -> np.ndarray:
+        """Average per-sample values (in flat_index order) over each cell."""
+        sums = np.bincount(self.cell_of_sample, weights=sample_values, minlength=len(self.count))
+        return sums / self.count
 
     def spline_basis(self, k_invA: np.ndarray) -> np.ndarray:
         """Return cubic B-spline basis functions over the annulus, evaluated at k."""
@@ -68,13 +80,32 @@ def spectrum_geometry(
     keep = (k >= k_min_invA) & (k <= k_max_invA)
     keep[box_px // 2 :, 0] = False  # the x = 0 column holds each sample twice (Hermitian)
     flat = np.flatnonzero(keep)
-    k_sel, k2_sel = k.ravel()[flat], k2.ravel()[flat]
-    phi = np.arctan2(ky.ravel()[flat], kx.ravel()[flat])
     step = 1.0 / (box_px * pixel_size_A)
-    shells = np.floor((k_sel - k_min_invA) / step).astype(np.intp)
-    counts = np.bincount(shells)
-    bin_k = np.bincount(shells, weights=k_sel) / np.maximum(counts, 1)
+    phi = np.arctan2(ky.ravel()[flat], kx.ravel()[flat])
+    cells = _cells(k.ravel()[flat] / step, phi)
+    count = np.bincount(cells).astype(float)
+    k2_cell = np.bincount(cells, weights=k2.ravel()[flat]) / count
+    cos_cell = np.bincount(cells, weights=np.cos(2 * phi))
+    sin_cell = np.bincount(cells, weights=np.sin(2 * phi))
+    norm = np.hypot(cos_cell, sin_cell)
+    k_cell = np.sqrt(k2_cell)
+    shells = np.floor((k_cell - k_min_invA) / step).astype(np.intp)
+    bin_count = np.bincount(shells, weights=count)
+    bin_k = np.bincount(shells, weights=k_cell * count) / np.maximum(bin_count, 1)
     return SpectrumGeometry(
-        flat, k_sel, k2_sel, np.cos(2 * phi), np.sin(2 * phi), shells, bin_k, counts,
-        k_min_invA, k_max_invA, step,
+        flat, cells, count, k_cell, k2_cell, cos_cell / norm, sin_cell / norm, shells, bin_k,
+        bin_count, k_min_invA, k_max_invA, step,
     )  # fmt: skip
+
+
+def _cells(radius_samples: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Group samples into cells: half-sample-wide shells cut into equal azimuth slices."""
+    shell = np.floor(2.0 * radius_samples).astype(np.intp)
+    shell -= shell.min()
+    per_shell = np.bincount(shell)
+    slices = np.maximum(np.round(per_shell / SAMPLES_PER_CELL), 1).astype(np.intp)
+    offsets = np.concatenate([[0], np.cumsum(slices)[:-1]])
+    azimuth = np.clip((phi + np.pi / 2) / np.pi, 0.0, 1.0 - 1e-12)
+    index = offsets[shell] + (azimuth * slices[shell]).astype(np.intp)
+    _, compact = np.unique(index, return_inverse=True)
+    return compact

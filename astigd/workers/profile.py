@@ -9,11 +9,15 @@ from astigd.workers.ctf import Optics
 TREND_DEGREE = 4
 
 
-def shell_means(values: np.ndarray, shells: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return (mean, count) of values per shell index."""
-    counts = np.bincount(shells, minlength=size)
-    sums = np.bincount(shells, weights=values, minlength=size)
-    return sums / np.maximum(counts, 1), counts
+def shell_means(
+    values: np.ndarray, shells: np.ndarray, size: int, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (weighted) mean of values per shell index, and the summed weights."""
+    counts = np.bincount(shells, weights=weights, minlength=size)
+    sums = np.bincount(
+        shells, weights=values if weights is None else values * weights, minlength=size
+    )
+    return sums / np.maximum(counts, 1e-300), counts
 
 
 def log_trend(k_invA: np.ndarray, means: np.ndarray, counts: np.ndarray) -> np.ndarray:

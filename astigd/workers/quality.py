@@ -45,21 +45,26 @@ class RingStats:
 
 
 def ring_statistics(
-    chi: np.ndarray, k_equiv: np.ndarray, data: np.ndarray, model: np.ndarray, weight: np.ndarray
+    chi: np.ndarray,
+    k_equiv: np.ndarray,
+    data: np.ndarray,
+    model: np.ndarray,
+    weight: np.ndarray,
+    samples: np.ndarray,
 ) -> RingStats:
-    """Correlate data and model ring by ring (between zeros of the CTF)."""
+    """Correlate data and model ring by ring (between zeros of the CTF); `samples` per point."""
     ring = np.floor(chi / np.pi).astype(np.intp)
     ring -= ring.min()
     size = ring.max() + 1
     wdm, wdd, wmm = (np.bincount(ring, weights=weight * a * b, minlength=size) for a, b in
                      ((data, model), (data, data), (model, model)))  # fmt: skip
-    counts = np.bincount(ring, minlength=size)
+    counts = np.bincount(ring, weights=samples, minlength=size)
     edge = np.zeros(size)
     np.maximum.at(edge, ring, k_equiv)
     cc = wdm / np.sqrt(np.maximum(wdd * wmm, 1e-300))
     z = cc * np.sqrt(counts / SAMPLE_CORRELATION)
     score = float(wdm.sum() / np.sqrt(max(wdd.sum() * wmm.sum(), 1e-300)))
-    significance = score * float(np.sqrt(len(chi) / SAMPLE_CORRELATION))
+    significance = score * float(np.sqrt(samples.sum() / SAMPLE_CORRELATION))
     used = counts > 0
     return RingStats(edge[used], cc[used], z[used], score, significance)
 

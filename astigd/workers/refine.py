@@ -93,8 +93,11 @@ def refine(
     params = np.array([*start, 1.0])
     cost, residual, normal, gradient = problem.evaluate(params)
     damping, converged = 1e-3, False
+    if not np.all(np.diag(normal)[:3] > 0):
+        return Refinement(params, normal, residual, cost, False)  # nothing constrains chi
     for _ in range(MAX_ITERATIONS):
-        step = -np.linalg.solve(normal + damping * np.diag(np.diag(normal)), gradient)
+        damped = normal + damping * np.diag(np.diag(normal))
+        step = -np.linalg.lstsq(damped, gradient, rcond=None)[0]  # lstsq: no rings, no rank
         trial = problem.evaluate(params + step)
         small = np.all(np.abs(step[:3]) < tolerance_nm) and abs(step[3]) < 1e-3
         if trial[0] < cost:

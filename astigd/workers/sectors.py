@@ -25,8 +25,9 @@ def sector_profiles(
     n_bins = len(geometry.bin_count)
     index = sector_of(geometry) * n_bins + geometry.radial_bin
     size = N_SECTORS * n_bins
-    counts = np.bincount(index, minlength=size).reshape(N_SECTORS, n_bins)
-    sums = np.bincount(index, weights=values, minlength=size).reshape(N_SECTORS, n_bins)
+    counts = np.bincount(index, weights=geometry.count, minlength=size).reshape(N_SECTORS, n_bins)
+    sums = np.bincount(index, weights=values * geometry.count, minlength=size)
+    sums = sums.reshape(N_SECTORS, n_bins)
     return sums / np.maximum(counts, 1), counts
 
 

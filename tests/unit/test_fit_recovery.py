@@ -118,3 +118,21 @@ def test_transposing_a_frame_mirrors_the_axis(astig_nm, angle_deg, seed):
         fit.astig_nm, abs=max(1.0, 0.3 * fit.astig_uncertainty_nm)
     )
     assert angle_difference_deg(mirrored.angle_deg, 90.0 - fit.angle_deg) < 1.0
+
+
+def _degenerate_frames():
+    flat = np.full((1024, 1024), 10.0, np.float32)
+    hot = flat.copy()
+    hot[500, 500] = 1e6
+    yield "hot pixel", hot
+    yield "checkerboard", (np.indices((1024, 1024)).sum(0) % 2).astype(np.float32)
+    yield "ramp", np.tile(np.arange(1024, dtype=np.float32), (1024, 1))
+    yield "thin strip", np.random.default_rng(0).poisson(20, (128, 4096)).astype(np.float32)
+    yield "gaussian noise", np.random.default_rng(1).normal(0, 1, (1024, 1024)).astype(np.float32)
+
+
+@pytest.mark.parametrize(("name", "frame"), list(_degenerate_frames()))
+def test_degenerate_frames_come_back_unreliable_not_as_errors(name, frame):
+    fit = fit_frame(frame, Optics(pixel_size_A=1.0))
+    assert not fit.reliable, name
+    assert fit.reason

@@ -1,0 +1,107 @@
+"""Dependencies as `Annotated` aliases: settings, session, pool, metrics, and authentication."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from astigd.app.core.config import Settings
+from astigd.app.core.inventory import Inventory
+from astigd.app.core.metrics import Metrics
+from astigd.app.core.security import KeyScope, grants
+from astigd.app.db.keys import authenticate
+
+
+def get_settings(request: Request) -> Settings:
+    """Return the app's settings."""
+    return request.app.state.settings
+
+
+def get_inventory(request: Request) -> Inventory:
+    """Return the scope inventory."""
+    return request.app.state.inventory
+
+
+def get_sessions(request: Request) -> sessionmaker[Session]:
+    """Return the session factory (for work done off the request's thread)."""
+    return request.app.state.sessions
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Yield a database session for one request."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def get_executor(request: Request) -> Executor:
+    """Return the compute pool."""
+    return request.app.state.executor
+
+
+def get_metrics(request: Request) -> Metrics:
+    """Return the app's metrics."""
+    return request.app.state.metrics
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+InventoryDep = Annotated[Inventory, Depends(get_inventory)]
+SessionDep = Annotated[Session, Depends(get_session)]
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
+ExecutorDep = Annotated[Executor, Depends(get_executor)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <API key>`")
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The API key.")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a key's prefix and scopes, or anonymous (prefix None)."""
+
+    prefix: str | None
+    scopes: tuple[str, ...]
+
+
+ANONYMOUS_READER = Principal(None, ("read",))
+
+
+def require(needed: KeyScope) -> Callable[..., Principal]:
+    """Return a dependency that admits callers whose key grants `needed` (401/403 otherwise)."""
+
+    def check(
+        sessions: SessionFactoryDep,
+        settings: SettingsDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        header_key: Annotated[str | None, Depends(api_key_header)],
+    ) -> Principal:
+        presented = credentials.credentials if credentials else header_key
+        if not presented:
+            if needed == "read" and settings.auth.anonymous_read:
+                return ANONYMOUS_READER
+            raise _unauthorized("an API key is required (Authorization: Bearer KEY or X-API-Key)")
+        with sessions() as session:  # a short session: not held through a long request
+            key = authenticate(session, presented)
+        if key is None:
+            raise _unauthorized("the API key is unknown or revoked")
+        if not grants(key.scopes, needed):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key lacks the {needed!r} scope")
+        return Principal(key.prefix, tuple(key.scopes))
+
+    return check
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+ReadDep = Annotated[Principal, Depends(require("read"))]
+ControlDep = Annotated[Principal, Depends(require("control"))]
+AdminDep = Annotated[Principal, Depends(require("admin"))]

@@ -1,0 +1,92 @@
+"""Service settings from the environment: `ASTIGD_` prefix, nested groups joined by `__`.
+
+Examples: `ASTIGD_DATABASE__URL`, `ASTIGD_POOL__KIND=thread`, `ASTIGD_AUTH__ANONYMOUS_READ=true`,
+`ASTIGD_LIMITS__MAX_UPLOAD_BYTES`, `ASTIGD_SERVER__PORT`, `ASTIGD_SCOPES_FILE`, `ASTIGD_DATA_DIR`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SQLITE_FILE_NAME = "astigd.sqlite"
+
+
+def default_data_dir() -> Path:
+    """Return where astigd keeps its data by default: $XDG_DATA_HOME/astigd or ~/.local/share."""
+    base = os.environ.get("XDG_DATA_HOME")
+    return (Path(base) if base else Path.home() / ".local" / "share") / "astigd"
+
+
+def default_pool_workers() -> int:
+    """Return the default number of fit processes: half the cores, at least one."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+class DatabaseSettings(BaseModel):
+    """Where the database is; None means a SQLite file in the data directory."""
+
+    url: str | None = None
+    busy_timeout_ms: int = Field(5000, ge=0)
+
+
+class PoolSettings(BaseModel):
+    """The compute pool fits run in: local processes, threads (tests) or a Dask cluster."""
+
+    kind: Literal["local", "thread", "dask"] = "local"
+    workers: int = Field(default_factory=default_pool_workers, ge=1, le=256)
+    scheduler_address: str | None = None
+    warm_up: bool = True
+
+
+class AuthSettings(BaseModel):
+    """Who may do what without a key."""
+
+    anonymous_read: bool = False
+
+
+class LimitsSettings(BaseModel):
+    """Bounds on what clients may send."""
+
+    max_upload_bytes: int = Field(256 * 1024 * 1024, ge=1024)
+
+
+class ServerSettings(BaseModel):
+    """Where `astigd serve` listens."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8040, ge=0, le=65535)
+
+
+class Settings(BaseSettings):
+    """Everything the service is configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASTIGD_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database: DatabaseSettings = DatabaseSettings()
+    pool: PoolSettings = Field(default_factory=PoolSettings)
+    auth: AuthSettings = AuthSettings()
+    limits: LimitsSettings = LimitsSettings()
+    server: ServerSettings = ServerSettings()
+    scopes_file: Path | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @model_validator(mode="after")
+    def _default_database_url(self) -> Settings:
+        if self.database.url is None:
+            url = f"sqlite:///{self.data_dir.expanduser() / SQLITE_FILE_NAME}"
+            self.database = self.database.model_copy(update={"url": url})
+        return self
+
+    @property
+    def database_url(self) -> str:
+        """Return the database URL (always set after validation)."""
+        assert self.database.url is not None
+        return self.database.url

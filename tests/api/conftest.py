@@ -1,0 +1,83 @@
+"""An app on the test database with a thread pool, a client, keys, and synthetic frames."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from astigd.app.core.config import Settings
+from astigd.app.db.engine import make_session_factory
+from astigd.app.db.keys import create_key
+from astigd.app.main import create_app
+from astigd.drivers.simulator.frames import Exposure, synthesize_frame
+from astigd.workers.ctf import Optics
+
+KEPT_ENV = {"ASTIGD_TEST_DATABASE_URL", "ASTIGD_FFT_BACKEND", "ASTIGD_CACHE_DIR"}
+TRUTH = {"defocus_mean_nm": 1500.0, "astig_nm": 80.0, "angle_deg": 30.0}
+OPTICS_QUERY = {"pixel_size_A": 1.0, "kv": 300, "cs_mm": 2.7}
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """Drop the developer's ASTIGD_* settings, so only the tests' own apply."""
+    for name in list(os.environ):
+        if name.startswith("ASTIGD_") and name not in KEPT_ENV:
+            monkeypatch.delenv(name)
+
+
+def make_settings(db_url: str, data_dir, **groups) -> Settings:
+    values = {
+        "data_dir": data_dir,
+        "database": {"url": db_url},
+        "pool": {"kind": "thread", "workers": 2, "warm_up": False},
+        **groups,
+    }
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(db_url, tmp_path, clean_env) -> Settings:
+    return make_settings(db_url, tmp_path)
+
+
+@pytest.fixture
+def app(settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def keys(database_engine, db_url) -> dict[str, str]:
+    """One key per scope, by scope name."""
+    with make_session_factory(database_engine)() as session:
+        return {
+            scope: create_key(session, [scope], name=f"{scope} tests")
+            for scope in ("read", "control", "admin")
+        }
+
+
+@pytest.fixture
+def reader(keys) -> dict[str, str]:
+    return bearer(keys["read"])
+
+
+@pytest.fixture(scope="session")
+def carbon_frame() -> np.ndarray:
+    """A 1024² counting frame with known defocus and astigmatism, as uint16 counts."""
+    exposure = Exposure(Optics(1.0), **TRUTH)
+    frame = synthesize_frame(exposure, (1024, 1024), rng=7)
+    return np.rint(frame).astype(np.uint16)
