@@ -27,12 +27,13 @@ from astigd.workers.radial import (
 from astigd.workers.refine import PhaseModel, Refinement, RingData, refine
 from astigd.workers.results import CtfFit
 from astigd.workers.sectors import initial_astigmatism
-from astigd.workers.spectrum import PowerSpectrum, estimate_power_spectrum
+from astigd.workers.spectrum import PowerSpectrum, estimate_power_spectrum, tile_count
 
 ESTIMATOR = "astigd-ctf"
 DEFAULT_MAX_RES_A = 4.0
 NYQUIST_FRACTION = 0.9
 COARSE_PASS_SAMPLES = 6000
+PROBE_TILES_PER_AXIS = 4
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class FitSettings:
     expected_astig_nm: float = 300.0
     max_box_px: int = 1024
     fft_backend: str | None = None
-    fft_threads: int = 2
+    fft_threads: int = 1
 
     def __post_init__(self) -> None:
         if not 0 < self.defocus_min_nm < self.defocus_max_nm:
@@ -76,19 +77,22 @@ def fit_frame(
 ) -> CtfFit:
     """Estimate the power spectrum of a frame and fit its CTF; time it all.
 
-    When the rings at the band's edge are too dense for the first box, the spectrum is
-    re-estimated once with the box that samples them (up to max_box_px and the frame size).
+    A probe spectrum from a few tiles gives the mean defocus, which sets the box: the smallest
+    that samples the rings at the band's edge (up to max_box_px and the frame size). The full
+    spectrum is then estimated once with that box.
     """
     settings = settings or FitSettings()
     started = time.perf_counter()
     backend = get_backend(settings.fft_backend, settings.fft_threads)
-    spectrum = estimate_power_spectrum(frame, optics.pixel_size_A, settings.box_px, backend)
-    coarse = _coarse_search(spectrum, optics, settings, aniso)
+    pixel = optics.pixel_size_A
+    probe = estimate_power_spectrum(frame, pixel, settings.box_px, backend, PROBE_TILES_PER_AXIS)
+    coarse = _coarse_search(probe, optics, settings, aniso)
     largest_defocus = coarse.radial.defocus_nm + 0.5 * settings.expected_astig_nm
-    box = box_for_rings(largest_defocus, coarse.geometry.k_max_invA, optics, spectrum.box_px)
+    box = box_for_rings(largest_defocus, coarse.geometry.k_max_invA, optics, probe.box_px)
     box = min(box, settings.max_box_px, min(np.shape(frame)))
-    if box > spectrum.box_px:
-        spectrum = estimate_power_spectrum(frame, optics.pixel_size_A, box, backend)
+    spectrum = probe
+    if box != probe.box_px or tile_count(np.shape(frame), box) != probe.n_tiles:
+        spectrum = estimate_power_spectrum(frame, pixel, box, backend)
         coarse = _coarse_search(spectrum, optics, settings, aniso, coarse.radial.defocus_nm)
     fit = fit_spectrum(spectrum, optics, settings, aniso, diagnostics, coarse)
     return replace(fit, elapsed_ms=(time.perf_counter() - started) * 1e3)

@@ -59,10 +59,16 @@ def choose_box_px(shape: tuple[int, int], box_px: int) -> int:
     return box_px if box_px <= largest else largest - largest % 2
 
 
-def tile_starts(length: int, box_px: int) -> np.ndarray:
-    """Return tile origins along one axis: 50 % overlap, at most MAX_TILES_PER_AXIS tiles."""
-    count = min(max(1, 2 * length // box_px - 1), MAX_TILES_PER_AXIS)
+def tile_starts(length: int, box_px: int, max_tiles: int = MAX_TILES_PER_AXIS) -> np.ndarray:
+    """Return tile origins along one axis: 50 % overlap, at most max_tiles tiles."""
+    count = min(max(1, 2 * length // box_px - 1), max_tiles)
     return np.round(np.linspace(0, length - box_px, count)).astype(int)
+
+
+def tile_count(shape: tuple[int, int], box_px: int) -> int:
+    """Return how many tiles a full spectrum of a frame of this shape averages."""
+    box = choose_box_px(shape, box_px)
+    return len(tile_starts(shape[0], box)) * len(tile_starts(shape[1], box))
 
 
 @lru_cache(maxsize=8)
@@ -93,12 +99,13 @@ def estimate_power_spectrum(
     pixel_size_A: float,
     box_px: int = 512,
     backend: FftBackend | None = None,
+    max_tiles_per_axis: int = MAX_TILES_PER_AXIS,
 ) -> PowerSpectrum:
     """Average the periodograms of tapered, overlapping tiles of a frame."""
     image = validate_frame(frame)
     backend = backend or get_backend()
     box = choose_box_px(image.shape, box_px)
-    rows, cols = (tile_starts(length, box) for length in image.shape)
+    rows, cols = (tile_starts(length, box, max_tiles_per_axis) for length in image.shape)
     origins = [(int(y), int(x)) for y in rows for x in cols]
     window = taper(box)
     total = np.zeros((box, box // 2 + 1))
