@@ -41,22 +41,3 @@ def defocus_pair(defocus_mean_nm: float, astig_nm: float, angle_deg: float) -> D
         astig_nm, angle_deg = -astig_nm, angle_deg + 90.0
     half = 0.5 * astig_nm
     return DefocusPair(defocus_mean_nm + half, defocus_mean_nm - half, wrap_angle_deg(angle_deg))
-
-
-def canonical_pair(defocus1_nm: float, defocus2_nm: float, angle_deg: float) -> DefocusPair:
-    """Reorder any defocus pair into CTFFIND order with the angle in [0, 180)."""
-    if defocus2_nm > defocus1_nm:
-        return DefocusPair(defocus2_nm, defocus1_nm, wrap_angle_deg(angle_deg + 90.0))
-    return DefocusPair(defocus1_nm, defocus2_nm, wrap_angle_deg(angle_deg))
-
-
-def vector_from_pair(
-    defocus1_nm: float, defocus2_nm: float, angle_deg: float
-) -> tuple[float, float]:
-    """Return the doubled-angle astigmatism vector of a defocus pair."""
-    return astig_vector_nm(defocus1_nm - defocus2_nm, angle_deg)
-
-
-def vector_error_nm(measured: tuple[float, float], truth: tuple[float, float]) -> float:
-    """Return the length of the difference of two astigmatism vectors, in nm."""
-    return math.hypot(measured[0] - truth[0], measured[1] - truth[1])

@@ -54,8 +54,26 @@ def hash_secret(secret: str) -> str:
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
 
 
+# Stored hash → SHA-256 of the secret that last matched it. scrypt runs once per key and
+# process; later requests compare a fast digest. Revocation is still read from the row each time.
+_VERIFIED: dict[str, bytes] = {}
+_VERIFIED_MAX = 1024
+
+
 def verify_secret(secret: str, stored: str) -> bool:
     """Return whether a secret matches a stored hash (constant-time comparison)."""
+    fast = hashlib.sha256(secret.encode()).digest()
+    if hmac.compare_digest(_VERIFIED.get(stored, b""), fast):
+        return True
+    if not _verify_scrypt(secret, stored):
+        return False
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[stored] = fast
+    return True
+
+
+def _verify_scrypt(secret: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
