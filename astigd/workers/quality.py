@@ -53,6 +53,8 @@ def ring_statistics(
     samples: np.ndarray,
 ) -> RingStats:
     """Correlate data and model ring by ring (between zeros of the CTF); `samples` per point."""
+    if len(chi) == 0:
+        return RingStats(np.zeros(0), np.zeros(0), np.zeros(0), 0.0, 0.0)
     ring = np.floor(chi / np.pi).astype(np.intp)
     ring -= ring.min()
     size = ring.max() + 1
