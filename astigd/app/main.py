@@ -26,6 +26,7 @@ from astigd.app.core.request_id import RequestIdMiddleware
 from astigd.app.db.engine import make_engine, make_session_factory
 from astigd.app.db.migrate import schema_problem
 from astigd.app.db.scopes import sync_scopes
+from astigd.app.jobs.lifecycle import start_jobs
 from astigd.workers.pool import create_executor
 
 log = get_logger("astigd.app")
@@ -48,6 +49,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.executor = executor
     for _ in range(pool.workers if pool.kind == "local" else 0):
         executor.submit(int)  # start the workers now, so they warm up before the first fit
+    jobs = await start_jobs(app, executor)
     log.info(
         "started",
         version=__version__,
@@ -58,6 +60,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await jobs.stop()
         executor.shutdown(wait=True, cancel_futures=True)
         engine.dispose()
         log.info("stopped")
@@ -65,11 +68,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _register_scopes(app: FastAPI) -> None:
     """Write the inventory's scopes to the database, unless its schema is not current."""
+    app.state.scopes_registered = False
     try:
         problem = schema_problem(app.state.engine)
         if problem is None:
             with app.state.sessions() as session:
                 sync_scopes(session, app.state.inventory)
+            app.state.scopes_registered = True
             return
     except SQLAlchemyError as error:
         problem = f"{type(error).__name__}: {error}"

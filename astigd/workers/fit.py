@@ -16,7 +16,7 @@ from astigd.workers.ctf import Optics
 from astigd.workers.diagnostics import build_diagnostics
 from astigd.workers.fft import get_backend
 from astigd.workers.geometry import SpectrumGeometry, spectrum_geometry
-from astigd.workers.profile import equivalent_k, log_trend, shell_means
+from astigd.workers.profile import TREND_DEGREE, equivalent_k, log_trend, shell_means
 from astigd.workers.radial import (
     RadialFit,
     box_for_rings,
@@ -27,7 +27,12 @@ from astigd.workers.radial import (
 from astigd.workers.refine import PhaseModel, Refinement, RingData, refine
 from astigd.workers.results import CtfFit
 from astigd.workers.sectors import initial_astigmatism
-from astigd.workers.spectrum import PowerSpectrum, estimate_power_spectrum, tile_count
+from astigd.workers.spectrum import (
+    InvalidFrameError,
+    PowerSpectrum,
+    estimate_power_spectrum,
+    tile_count,
+)
 
 ESTIMATOR = "astigd-ctf"
 DEFAULT_MAX_RES_A = 4.0
@@ -157,6 +162,8 @@ def fit_spectrum(
 def _flatten_trend(spectrum: PowerSpectrum, geometry: SpectrumGeometry) -> np.ndarray:
     raw = geometry.cell_means(spectrum.power.ravel()[geometry.flat_index])
     means, counts = shell_means(raw, geometry.radial_bin, len(geometry.bin_count), geometry.count)
+    if np.count_nonzero(means > 0) <= TREND_DEGREE:
+        raise InvalidFrameError("the frame has no power in the fitting band: nothing to fit")
     trend = log_trend(geometry.bin_k_invA, means, counts)
     return raw / np.exp(np.polyval(trend, geometry.k_invA))
 

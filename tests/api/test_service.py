@@ -18,7 +18,7 @@ def test_healthz_answers_ok(client):
 def test_readyz_is_200_at_head_with_a_live_pool(client):
     body = client.get("/readyz").json()
     assert body["status"] == "ready" and body["pool_alive"] and body["reasons"] == []
-    assert body["database_revision"] == ["0001"]
+    assert body["database_revision"] == ["0002"]
 
 
 def test_readyz_is_503_with_reasons_before_migration(tmp_path, clean_env):

@@ -28,6 +28,7 @@ TABLES = {
     "pixel_size_calibrations",
     "api_keys",
     "optics_audit",
+    "scope_leases",
 }
 
 

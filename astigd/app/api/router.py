@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from astigd.app.api.routes import fit, measurements, scopes
+from astigd.app.api.routes import (
+    compensation,
+    fit,
+    history,
+    jobs,
+    measurements,
+    plans,
+    scope_state,
+    scopes,
+    ws_fit,
+    ws_jobs,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -12,3 +23,10 @@ api_router = APIRouter(prefix=API_PREFIX)
 api_router.include_router(scopes.router)
 api_router.include_router(fit.router)
 api_router.include_router(measurements.router)
+api_router.include_router(ws_fit.router)
+api_router.include_router(scope_state.router)
+api_router.include_router(jobs.router)
+api_router.include_router(ws_jobs.router)
+api_router.include_router(compensation.router)
+api_router.include_router(history.router)
+api_router.include_router(plans.router)

@@ -7,6 +7,7 @@ Examples: `ASTIGD_DATABASE__URL`, `ASTIGD_POOL__KIND=thread`, `ASTIGD_AUTH__ANON
 from __future__ import annotations
 
 import os
+from datetime import time
 from pathlib import Path
 from typing import Literal
 
@@ -62,6 +63,29 @@ class ServerSettings(BaseModel):
     port: int = Field(8040, ge=0, le=65535)
 
 
+class SimulatorSettings(BaseModel):
+    """The in-process simulated scope (driver `simulator`): seed, speed and frame size."""
+
+    seed: int = Field(0, ge=0)
+    time_scale: float = Field(1.0, ge=0.0)  # real s per simulated s; 0 makes waits instant
+    frame_px: int = Field(1024, ge=64, le=4096)
+
+
+class JobsSettings(BaseModel):
+    """The job runner: scope lease, subscriber queues and the daily acceptance schedule."""
+
+    lease_ttl_s: float = Field(30.0, gt=0.5, le=3600.0)  # renewed every third of it
+    subscriber_queue_size: int = Field(256, ge=1, le=100_000)
+    acceptance_daily_utc: dict[str, time] = {}  # scope id -> "HH:MM" (UTC)
+    schedule_poll_s: float = Field(30.0, gt=0.0, le=3600.0)
+
+
+class CalibrationSettings(BaseModel):
+    """When stored calibrations may steer the optics (dynamic compensation, advice, plans)."""
+
+    max_age_h: float = Field(24.0, gt=0.0, le=24.0 * 365)  # older ones are refused as stale
+
+
 class Settings(BaseSettings):
     """Everything the service is configured with."""
 
@@ -75,6 +99,9 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     limits: LimitsSettings = LimitsSettings()
     server: ServerSettings = ServerSettings()
+    simulator: SimulatorSettings = SimulatorSettings()
+    jobs: JobsSettings = JobsSettings()
+    calibration: CalibrationSettings = CalibrationSettings()
     scopes_file: Path | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

@@ -8,6 +8,7 @@ from astigd.app.db.models.calibrations import (
 )
 from astigd.app.db.models.jobs import JOB_STATES, Job, JobEvent, JobState
 from astigd.app.db.models.keys import ApiKey
+from astigd.app.db.models.leases import ScopeLease
 from astigd.app.db.models.lens import (
     LensSweep,
     LensSweepPoint,
@@ -33,5 +34,6 @@ __all__ = [
     "OpticsAudit",
     "PixelSizeCalibration",
     "Scope",
+    "ScopeLease",
     "StigmatorCalibration",
 ]

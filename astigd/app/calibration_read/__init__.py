@@ -1,0 +1,1 @@
+"""Read stored calibrations back: current rows, their ages, K and the stigmator response."""

@@ -1,0 +1,1 @@
+"""Live fitting over a WebSocket: authentication, frame messages, latest-wins fitting, advice."""

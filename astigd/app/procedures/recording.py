@@ -1,0 +1,38 @@
+"""Store every fit a procedure makes as a measurement row, with the frame's optics."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from astigd.app.db.measurements import store_fit
+from astigd.app.procedures.events import snapshot_dict
+from astigd.app.procedures.runtime import MeasurementRecorder
+from astigd.drivers.records import Frame
+from astigd.workers.results import CtfFit
+
+SOURCE = "procedure"
+
+
+def db_measurement_recorder(
+    sessions: sessionmaker[Session], scope_id: str, job_id: uuid.UUID | None = None
+) -> MeasurementRecorder:
+    """Return a recorder for ProcedureRuntime that writes each fit and returns its row id."""
+
+    def write(fit: CtfFit, frame: Frame) -> int:
+        optics = {
+            **snapshot_dict(frame.optics),
+            "frame_pixel_size_A": frame.pixel_size_A,
+            "exposure_s": frame.exposure_s,
+            "binning": frame.binning,
+            "acquired_at": frame.acquired_at.isoformat(),
+        }
+        with sessions() as session:
+            return store_fit(session, fit, SOURCE, scope_id, job_id, optics).id
+
+    async def record(fit: CtfFit, frame: Frame) -> int:
+        return await asyncio.to_thread(write, fit, frame)
+
+    return record

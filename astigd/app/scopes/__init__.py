@@ -1,0 +1,1 @@
+"""The service's live scopes: one guarded Scope per inventory entry, with audit and state."""

@@ -1,0 +1,106 @@
+"""Benchmark API polling: 50 clients poll measurements and job lists (target p99 ≤ 100 ms).
+
+Three phases against `astigd serve`: a defocus-sweep job alone (its step latency), polling
+alone, and polling while the same job runs (API latency and the job's step latency under load).
+Prints JSON. Run: python bench/api_load.py [--clients 50] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from server import Server, astigd_server  # noqa: E402
+
+TARGET_P99_MS = 100.0
+PATHS = ("/api/v1/measurements?limit=50", "/api/v1/jobs?limit=20")
+SWEEP = {"procedure": "defocus_sweep",
+         "params": {"defocus_start_nm": 800, "defocus_stop_nm": 2600, "defocus_step_nm": 300,
+                    "frames_per_step": 2, "exposure_s": 0.5}}  # fmt: skip
+
+
+def percentiles(values: list[float]) -> dict:
+    if not values:
+        return {}
+    p50, p95, p99 = (round(float(v), 1) for v in np.percentile(values, [50, 95, 99]))
+    return {"n": len(values), "p50": p50, "p95": p95, "p99": p99, "max": round(max(values), 1)}
+
+
+async def poller(server: Server, stop: asyncio.Event, samples: dict[str, list[float]]) -> None:
+    """One client: poll the two lists in turn on its own connection until stopped."""
+    async with httpx.AsyncClient(base_url=server.url, headers=server.auth, timeout=30) as client:
+        turn = 0
+        while not stop.is_set():
+            path = PATHS[turn % len(PATHS)]
+            started = time.perf_counter()
+            response = await client.get(path)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            key = path if response.status_code == 200 else f"{path} {response.status_code}"
+            samples.setdefault(key, []).append(elapsed_ms)
+            turn += 1
+
+
+async def load(server: Server, clients: int, until: asyncio.Future | float) -> dict:
+    """Poll with `clients` clients for a time, or until a job finishes; return latencies."""
+    stop, samples = asyncio.Event(), {}
+    tasks = [asyncio.create_task(poller(server, stop, samples)) for _ in range(clients)]
+    started = time.perf_counter()
+    if isinstance(until, float):
+        await asyncio.sleep(until)
+    else:
+        await until
+    stop.set()
+    await asyncio.gather(*tasks)
+    elapsed_s = time.perf_counter() - started
+    every = [value for values in samples.values() for value in values]
+    return {"clients": clients, "seconds": round(elapsed_s, 1),
+            "requests_per_s": round(len(every) / elapsed_s, 1), "all_ms": percentiles(every),
+            "by_path_ms": {path: percentiles(v) for path, v in samples.items()},
+            "target_p99_ms": TARGET_P99_MS,
+            "target_met": bool(every) and percentiles(every)["p99"] <= TARGET_P99_MS}  # fmt: skip
+
+
+async def run_job(server: Server) -> dict:
+    """Run one defocus sweep on the simulated scope; return its state and step latency."""
+    async with httpx.AsyncClient(base_url=server.url, headers=server.auth, timeout=30) as client:
+        job = (await client.post("/api/v1/scopes/sim/jobs", json=SWEEP)).json()
+        while job["state"] in ("queued", "running"):
+            await asyncio.sleep(0.25)
+            job = (await client.get(f"/api/v1/jobs/{job['id']}")).json()
+        events = (await client.get(f"/api/v1/jobs/{job['id']}/events")).json()
+    steps = [datetime.fromisoformat(e["created_at"]) for e in events if e["kind"] == "step"]
+    gaps = [(b - a).total_seconds() * 1000 for a, b in zip(steps, steps[1:], strict=False)]
+    return {"state": job["state"], "steps": len(steps), "step_interval_ms": percentiles(gaps)}
+
+
+async def bench(server: Server, clients: int, seconds: float) -> dict:
+    alone = await run_job(server)
+    polling = await load(server, clients, seconds)
+    job = asyncio.ensure_future(run_job(server))
+    under_load = await load(server, clients, job)
+    return {"job_alone": alone, "polling_alone": polling,
+            "polling_with_job": under_load, "job_under_load": job.result()}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    env = {"ASTIGD_SIMULATOR__TIME_SCALE": "0"}  # steps are compute-bound, so load shows
+    with astigd_server(env) as server:
+        result = asyncio.run(bench(server, args.clients, args.seconds))
+    print(json.dumps({"benchmark": "api_load", **result}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""GET stigmator calibrations (newest per optics key) and magnification profiles."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from astigd.app.procedures.store import DbCalibrationStore
+from tests.live.conftest import snapshot
+
+MATRIX = [[80.0, 0.0], [0.0, 90.0]]
+
+
+def save(app, kind: str, record: dict, **where) -> int:
+    store = DbCalibrationStore(app.state.sessions, "sim")
+    return asyncio.run(store.save(kind, snapshot(**where), record))
+
+
+def test_stigmator_calibrations_are_the_newest_per_optics_key(client, app, reader):
+    record = {"matrix_nm_per_unit": MATRIX, "residual_rms_nm": 1.0, "n_probes": 5}
+    save(app, "stigmator_response", record, mag_index=5)
+    newest_at_5 = save(app, "stigmator_response", record, mag_index=5)
+    at_7 = save(app, "stigmator_response", record, mag_index=7)
+    items = client.get("/api/v1/scopes/sim/calibrations/stigmator", headers=reader).json()["items"]
+    assert {(item["mag_index"], item["id"]) for item in items} == {(5, newest_at_5), (7, at_7)}
+    assert items[0]["matrix_nm_per_unit"] == MATRIX
+    assert items[0]["column_angle_deg"] == pytest.approx(90.0)
+
+
+def test_magnification_profiles_come_with_their_points(client, app, reader):
+    points = [
+        {"mag_index": m, "magnification": 1000.0 * m, "astig_x_nm": 3.0 * m, "astig_y_nm": 4.0 * m,
+         "stig_x": 0.01 * m, "stig_y": 0.0}
+        for m in (3, 4)
+    ]  # fmt: skip
+    profile_id = save(app, "mag_profile", {"defocus_nm": 1500.0, "points": points})
+    items = client.get("/api/v1/scopes/sim/magnification-profiles", headers=reader).json()["items"]
+    (profile,) = items
+    assert profile["id"] == profile_id and profile["n_points"] == 2
+    assert [p["astig_nm"] for p in profile["points"]] == pytest.approx([15.0, 20.0])

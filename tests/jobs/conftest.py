@@ -1,0 +1,89 @@
+"""An app whose `sim` scope is the in-process simulator at full speed, keys, and job helpers."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from astigd.app.db.engine import make_session_factory
+from astigd.app.db.keys import create_key
+from astigd.app.main import create_app
+from tests.api.conftest import KEPT_ENV, bearer, make_settings
+
+FINAL = {"succeeded", "failed", "cancelled", "interrupted"}
+SIMULATOR = {"time_scale": 0.0, "frame_px": 512, "seed": 0}
+# A quick sweep whose fits are reliable on the seed-0 simulator with 512-pixel frames.
+QUICK_SWEEP = {
+    "defocus_start_nm": 2000.0,
+    "defocus_stop_nm": 3000.0,
+    "defocus_step_nm": 500.0,
+    "frames_per_step": 1,
+    "exposure_s": 4.0,
+}
+LONG_SWEEP = {**QUICK_SWEEP, "defocus_step_nm": 100.0, "frames_per_step": 2}
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """Drop the developer's ASTIGD_* settings, so only the tests' own apply."""
+    for name in list(os.environ):
+        if name.startswith("ASTIGD_") and name not in KEPT_ENV:
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def jobs_settings() -> dict[str, Any]:
+    return {"lease_ttl_s": 2.0, "schedule_poll_s": 3600.0}
+
+
+@pytest.fixture
+def app(db_url, tmp_path, clean_env, jobs_settings) -> FastAPI:
+    settings = make_settings(db_url, tmp_path, simulator=SIMULATOR, jobs=jobs_settings)
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def keys(database_engine, db_url) -> dict[str, str]:
+    with make_session_factory(database_engine)() as session:
+        return {scope: create_key(session, [scope], name=scope) for scope in ("read", "control")}
+
+
+@pytest.fixture
+def control(keys) -> dict[str, str]:
+    return bearer(keys["control"])
+
+
+def submit(client, headers, procedure: str, params: dict, wait: bool = True, scope: str = "sim"):
+    body = {"procedure": procedure, "params": params, "wait": wait}
+    return client.post(f"/api/v1/scopes/{scope}/jobs", json=body, headers=headers)
+
+
+def wait_final(client, headers, job_id: str, timeout_s: float = 60.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
+        if job["state"] in FINAL:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
+def events(client, headers, job_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
+    url = f"/api/v1/jobs/{job_id}/events"
+    return client.get(url, params={"after_seq": after_seq}, headers=headers).json()
+
+
+def scope_state(client, headers, scope: str = "sim") -> dict[str, Any]:
+    return client.get(f"/api/v1/scopes/{scope}/state", headers=headers).json()

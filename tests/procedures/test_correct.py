@@ -1,0 +1,133 @@
+"""Closed-loop correction on the simulated scope, scored against the simulator's truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from astigd.app.procedures import correct
+from astigd.app.procedures.errors import ProcedureError
+from astigd.drivers.simulator.faults import FaultSpec
+
+pytestmark = pytest.mark.anyio
+
+DEFOCUS_NM = 2000.0
+PRECISE = {"exposure_s": 8.0}  # 160 e/Å²: about 1.5 nm rms per measurement
+TWO_ANGSTROM = correct.CorrectParams(target_resolution_A=2.0, **PRECISE)  # tolerance 10.2 nm
+CALIBRATION_ERRORS = [(1.0, 0.0), (1.1, 10.0), (0.9, -10.0), (1.1, -10.0), (0.9, 10.0)]
+
+
+def random_vector(rng: np.random.Generator, largest_nm: float = 300.0) -> np.ndarray:
+    angle = rng.uniform(0.0, 2 * np.pi)
+    return rng.uniform(0.0, largest_nm) * np.array([np.cos(angle), np.sin(angle)])
+
+
+@pytest.fixture
+async def rig(make_rig):
+    rig = make_rig()
+    await rig.scope.set_defocus_nm(DEFOCUS_NM)
+    return rig
+
+
+async def test_correction_reaches_10_nm_from_up_to_300_nm_in_at_most_3_moves(rig) -> None:
+    rng = np.random.default_rng(20)
+    outcomes = []
+    for trial in range(20):
+        gain, turn_deg = CALIBRATION_ERRORS[trial % len(CALIBRATION_ERRORS)]
+        await rig.save_true_calibration(gain, turn_deg)
+        await rig.aim(random_vector(rng))
+        start_nm = rig.astig_truth_nm()
+        result = rig.json_ready(await correct.run(await rig.runtime(), TWO_ANGSTROM))
+        outcomes.append((start_nm, rig.astig_truth_nm(), result["moves"], gain, turn_deg))
+    for start_nm, final_nm, moves, gain, turn_deg in outcomes:
+        assert final_nm <= 10.0, (start_nm, final_nm, gain, turn_deg)
+        assert moves <= 3
+        assert final_nm <= start_nm + 1.0
+
+
+async def test_measure_only_reports_the_needed_change_and_moves_nothing(rig) -> None:
+    await rig.save_true_calibration()
+    await rig.aim((120.0, -80.0))
+    before = await rig.scope.get_stigmator()
+    writes = len(rig.microscope.state.stigmator.writes)
+    params = correct.CorrectParams(measure_only=True, **PRECISE)
+    result = rig.json_ready(await correct.run(await rig.runtime(), params))
+    assert await rig.scope.get_stigmator() == before
+    assert len(rig.microscope.state.stigmator.writes) == writes
+    assert not rig.kinds("move")
+    await rig.scope.walk_stigmator(*result["stig_needed"])
+    assert rig.astig_truth_nm() < 6.0
+
+
+async def test_unreliable_first_fit_never_causes_a_move(rig) -> None:
+    await rig.save_true_calibration()
+    await rig.aim((150.0, 0.0))
+    rig.microscope.faults.arm(FaultSpec(kind="no_thon_rings", endpoint="acquire"))
+    writes = len(rig.microscope.state.stigmator.writes)
+    with pytest.raises(ProcedureError, match="initial fit is unreliable"):
+        await correct.run(await rig.runtime(), correct.CorrectParams(**PRECISE))
+    assert len(rig.microscope.state.stigmator.writes) == writes
+    assert not rig.kinds("move")
+
+
+async def test_unreliable_fit_after_a_move_undoes_it_and_fails(rig) -> None:
+    await rig.save_true_calibration()
+    await rig.aim((200.0, 50.0))
+    start = await rig.scope.get_stigmator()
+    rig.microscope.faults.arm(FaultSpec(kind="blank_frame", endpoint="acquire", after=1))
+    with pytest.raises(ProcedureError, match="unreliable.*the move was undone"):
+        await correct.run(await rig.runtime(), correct.CorrectParams(**PRECISE))
+    assert np.allclose(await rig.scope.get_stigmator(), start, atol=1e-9)
+    assert [m["why"] for m in rig.kinds("move")] == ["correction move 1", "undo correction move 1"]
+
+
+async def test_a_move_that_makes_astigmatism_grow_is_undone(rig) -> None:
+    await rig.save_true_calibration(gain=1.0, turn_deg=150.0)  # a badly wrong calibration
+    await rig.aim((100.0, 100.0))
+    start_nm, start = rig.astig_truth_nm(), await rig.scope.get_stigmator()
+    with pytest.raises(ProcedureError, match="astigmatism grew"):
+        await correct.run(await rig.runtime(), correct.CorrectParams(**PRECISE))
+    assert np.allclose(await rig.scope.get_stigmator(), start, atol=1e-9)
+    assert rig.astig_truth_nm() == pytest.approx(start_nm, abs=1.0)
+
+
+async def test_a_large_predicted_step_is_clamped(rig) -> None:
+    await rig.save_true_calibration()
+    await rig.aim((250.0, -150.0))
+    params = correct.CorrectParams(max_step=0.03, **PRECISE)
+    result = rig.json_ready(await correct.run(await rig.runtime(), params))
+    steps = [np.abs(m["step"]).max() for m in rig.kinds("move")]
+    assert result["clamped_moves"] == result["moves"] == 3
+    assert max(steps) == pytest.approx(0.03)
+    assert result["astig_final_nm"] < result["astig_start_nm"]
+    assert not result["converged"]
+
+
+async def test_missing_calibration_is_refused_before_anything_happens(rig) -> None:
+    with pytest.raises(ProcedureError, match="no stigmator calibration.*calibrate_stigmators"):
+        await correct.run(await rig.runtime(), correct.CorrectParams())
+    assert not rig.kinds("fit") and not rig.kinds("move")
+
+
+async def test_ill_conditioned_calibration_is_refused(rig) -> None:
+    matrix = [[1000.0, 990.0], [100.0, 180.0]]  # MX and MY nearly parallel
+    record = {"matrix_nm_per_unit": matrix, "residual_rms_nm": 1.0, "n_probes": 6}
+    await rig.store.save("stigmator_response", await rig.scope.snapshot(), record)
+    with pytest.raises(ProcedureError, match="ill-conditioned"):
+        await correct.run(await rig.runtime(), correct.CorrectParams())
+    assert not rig.kinds("move")
+
+
+async def test_correct_at_a_defocus_returns_to_the_starting_focus(rig) -> None:
+    await rig.save_true_calibration()
+    await rig.aim((60.0, 40.0))
+    params = correct.CorrectParams(defocus_nm=1500.0, target_resolution_A=2.0, **PRECISE)
+    result = rig.json_ready(await correct.run(await rig.runtime(), params))
+    assert result["converged"]
+    assert await rig.scope.get_defocus_nm() == DEFOCUS_NM
+    kinds = [kind for kind, _ in rig.events]
+    assert kinds[0] == "start" and "fit" in kinds
+    start = rig.events[0][1]
+    assert start["params"]["defocus_nm"] == 1500.0
+    assert start["versions"]["estimator"] == "astigd-ctf"
+    assert start["optics"]["defocus_nm"] == DEFOCUS_NM
