@@ -56,7 +56,7 @@ class FitSettings:
     expected_astig_nm: float = 300.0
     max_box_px: int = 1024
     fft_backend: str | None = None
-    fft_threads: int = 1
+    fft_threads: int = 2
 
     def __post_init__(self) -> None:
         if not 0 < self.defocus_min_nm < self.defocus_max_nm:

@@ -12,7 +12,7 @@ from astigd.workers.fft import FftBackend, get_backend
 
 MIN_BOX_PX = 128
 MAX_TILES_PER_AXIS = 8
-TILES_PER_BATCH = 8
+TILES_PER_BATCH = 16
 TAPER_FRACTION = 0.2
 
 
@@ -60,8 +60,12 @@ def choose_box_px(shape: tuple[int, int], box_px: int) -> int:
 
 
 def tile_starts(length: int, box_px: int, max_tiles: int = MAX_TILES_PER_AXIS) -> np.ndarray:
-    """Return tile origins along one axis: 50 % overlap, at most max_tiles tiles."""
-    count = min(max(1, 2 * length // box_px - 1), max_tiles)
+    """Return tile origins along one axis: 50 % overlap, within max_tiles 512-pixel boxes.
+
+    The cap bounds the work on large frames: a larger box overlaps less there.
+    """
+    cap = max(1, max_tiles * 512 // box_px)
+    count = min(max(1, 2 * length // box_px - 1), cap)
     return np.round(np.linspace(0, length - box_px, count)).astype(int)
 
 

@@ -1,0 +1,50 @@
+"""The daily workflow through the HTTP API only: calibrate, correct, sweep, compensate.
+
+The simulated scope runs in the service's process, so its truth is read from the app to score
+the outcome; everything the test does to the scope goes through /api/v1.
+"""
+
+import pytest
+
+from astigd.drivers.simulator.truth import truth_report
+from tests.jobs.conftest import submit, wait_final
+
+pytestmark = pytest.mark.slow
+
+EXPOSURE = {"exposure_s": 4.0, "frames": 1}
+
+
+def true_astig_nm(app) -> float:
+    return float(truth_report(app.state.scopes["sim"].simulator)["astig_nm"])
+
+
+def run(client, control, procedure, params):
+    response = submit(client, control, procedure, params)
+    assert response.status_code == 201, response.text
+    job = wait_final(client, control, response.json()["id"], timeout_s=240.0)
+    assert job["state"] == "succeeded", job
+    return job["result"]
+
+
+def test_calibrate_then_correct_then_sweep_through_the_api(app, client, control):
+    start_nm = true_astig_nm(app)
+    run(client, control, "calibrate_stigmators", {"exposure_s": 4.0})
+    result = run(client, control, "correct", {**EXPOSURE, "target_resolution_A": 2.0})
+    assert result["converged"] and result["moves"] <= 3
+    assert true_astig_nm(app) <= min(10.0, start_nm)
+
+    sweep = run(client, control, "defocus_sweep", {**EXPOSURE, "defocus_start_nm": 1000.0,
+                                                   "defocus_stop_nm": 3000.0,
+                                                   "defocus_step_nm": 500.0,
+                                                   "frames_per_step": 2})  # fmt: skip
+    truth = truth_report(app.state.scopes["sim"].simulator)
+    assert sweep["k_obj_nm_per_um"] == pytest.approx(truth["lens_slope_nm_per_um"], abs=2.0)
+    angle_error = abs(sweep["angle_deg"] - truth["lens_slope_angle_deg"]) % 180.0
+    assert min(angle_error, 180.0 - angle_error) < 5.0
+
+    history = client.get("/api/v1/scopes/sim/lens-history", headers=control)
+    assert history.status_code == 200 and len(history.json()["days"]) >= 1
+    compensation = client.get(
+        "/api/v1/scopes/sim/compensation", params={"defocus_nm": 2500.0}, headers=control
+    )
+    assert compensation.status_code == 200, compensation.text
