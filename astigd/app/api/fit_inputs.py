@@ -24,19 +24,24 @@ MIN_BAND_RATIO = 1.5
 ANISO_PATTERN = r"^\s*[-+0-9.eE]+\s*,\s*[-+0-9.eE]+\s*,\s*[-+0-9.eE]+\s*$"
 
 
-class FitQuery(BaseModel):
-    """Query parameters of POST /fit; omitted optics come from the scope's inventory entry."""
+class OpticsOverrides(BaseModel):
+    """Optics and fitting band a client may give with a frame (else from the inventory)."""
 
-    scope_id: str | None = Field(
-        None, pattern=SCOPE_ID_PATTERN, description="Scope the frame came from."
-    )
-    mag_index: int | None = Field(None, ge=0, description="Magnification index (inventory).")
     pixel_size_A: float | None = Field(None, gt=0, le=100, allow_inf_nan=False)
     kv: float | None = Field(None, gt=0, le=3000, allow_inf_nan=False)
     cs_mm: float | None = Field(None, ge=0, lt=20, allow_inf_nan=False)
     amplitude_contrast: float | None = Field(None, ge=0, lt=1, allow_inf_nan=False)
     min_res_A: float | None = Field(None, gt=0, le=1000, allow_inf_nan=False)
     max_res_A: float | None = Field(None, gt=0, le=1000, allow_inf_nan=False)
+
+
+class FitQuery(OpticsOverrides):
+    """Query parameters of POST /fit; omitted optics come from the scope's inventory entry."""
+
+    scope_id: str | None = Field(
+        None, pattern=SCOPE_ID_PATTERN, description="Scope the frame came from."
+    )
+    mag_index: int | None = Field(None, ge=0, description="Magnification index (inventory).")
     aniso: str | None = Field(
         None, pattern=ANISO_PATTERN, description="SCALE_MAJOR,SCALE_MINOR,ANGLE_DEG"
     )

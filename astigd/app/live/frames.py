@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 from fastapi import HTTPException
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
-from astigd.app.api.fit_inputs import FitQuery
+from astigd.app.api.fit_inputs import FitQuery, OpticsOverrides
 from astigd.app.api.uploads import raw_array
 from astigd.app.core.errors import clean_errors
 from astigd.app.core.inventory import SCOPE_ID_PATTERN, Inventory
@@ -20,7 +20,7 @@ class FrameError(ValueError):
     """A header or array that cannot be used; the message says why."""
 
 
-class FrameHeader(BaseModel):
+class FrameHeader(OpticsOverrides):
     """What precedes each frame: its sequence number, layout, optics and, for advice, the scope."""
 
     model_config = ConfigDict(extra="forbid")
@@ -28,12 +28,6 @@ class FrameHeader(BaseModel):
     seq: int = Field(ge=0)
     dtype: str = Field(max_length=16)
     shape: list[int] = Field(min_length=2, max_length=3)
-    pixel_size_A: float | None = Field(None, gt=0, le=100, allow_inf_nan=False)
-    kv: float | None = Field(None, gt=0, le=3000, allow_inf_nan=False)
-    cs_mm: float | None = Field(None, ge=0, lt=20, allow_inf_nan=False)
-    amplitude_contrast: float | None = Field(None, ge=0, lt=1, allow_inf_nan=False)
-    min_res_A: float | None = Field(None, gt=0, le=1000, allow_inf_nan=False)
-    max_res_A: float | None = Field(None, gt=0, le=1000, allow_inf_nan=False)
     scope_id: str | None = Field(None, pattern=SCOPE_ID_PATTERN)
     mag_index: int | None = Field(None, ge=0)
     stig_x: float | None = Field(None, ge=-1, le=1, allow_inf_nan=False)
