@@ -78,3 +78,6 @@ def test_calibrate_then_correct_then_sweep_through_the_api(app, client, control)
         "/api/v1/scopes/sim/compensation", params={"defocus_nm": 2500.0}, headers=control
     )
     assert compensation.status_code == 200, compensation.text
+    metrics = client.get("/metrics").text
+    assert 'astigd_jobs_total{procedure="correct",scope="sim",state="succeeded"} 1.0' in metrics
+    assert 'astigd_residual_astig_nm{scope="sim"}' in metrics

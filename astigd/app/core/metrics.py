@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 NO_SCOPE = "none"
 FIT_SECONDS_BUCKETS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 class Metrics:
-    """The service's metrics: fit latency, fits by verdict, fit failures."""
+    """The service's metrics: fits (latency, verdicts, failures), jobs, residual astigmatism."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -32,6 +32,26 @@ class Metrics:
             ["scope", "kind"],
             registry=self.registry,
         )
+
+        self.jobs = Counter(
+            "astigd_jobs",
+            "Jobs that reached a final state.",
+            ["scope", "procedure", "state"],
+            registry=self.registry,
+        )
+        self.residual_astig_nm = Gauge(
+            "astigd_residual_astig_nm",
+            "Astigmatism measured at the end of the scope's latest correction, nm.",
+            ["scope"],
+            registry=self.registry,
+        )
+
+    def job_finished(self, scope_id: str, procedure: str, state: str, result: dict | None) -> None:
+        """Record a job's final state, and the residual astigmatism a correction left."""
+        self.jobs.labels(scope=scope_id, procedure=procedure, state=state).inc()
+        residual = (result or {}).get("astig_final_nm")
+        if isinstance(residual, int | float):
+            self.residual_astig_nm.labels(scope=scope_id).set(residual)
 
     def observe_fit(self, scope_id: str | None, seconds: float, reliable: bool) -> None:
         """Record one completed fit."""

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from astigd.app.core.logging import get_logger
+from astigd.app.core.metrics import Metrics
 from astigd.app.db.base import utc_now
 from astigd.app.db.models import Job, JobState
 from astigd.app.jobs.control import JobControl
@@ -37,6 +38,7 @@ class Services:
     recorder: EventRecorder
     executor: Executor
     threads: DbThreads
+    metrics: Metrics | None = None
 
 
 async def execute(job: Job, handle: ScopeHandle, control: JobControl, services: Services) -> None:
@@ -120,6 +122,8 @@ async def _finish(services, job, old: JobState, new: JobState, error, result=Non
     values = {"finished_at": utc_now(), "error": error, "result": json_safe(result)}
     if await _move(services, job, old, new, **values):
         await services.recorder.emit_state(job, new.value, error=error, result=values["result"])
+        if services.metrics is not None:
+            services.metrics.job_finished(job.scope_id, job.procedure, new.value, values["result"])
 
 
 async def _move(services: Services, job: Job, old: JobState, new: JobState, **values) -> bool:
