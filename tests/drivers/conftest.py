@@ -20,6 +20,9 @@ from astigd.drivers.jeol import jeol_scope
 from astigd.drivers.jeol_units import FocusRange, JeolConfig
 from astigd.drivers.records import MagEntry
 from astigd.drivers.scope import Scope
+from astigd.drivers.simulator.config import SimulatorConfig, Timing
+from astigd.drivers.simulator.microscope import SimulatedMicroscope
+from astigd.drivers.simulator.server import ServerThread
 from astigd.drivers.thermo import ThermoBackend, ThermoConfig, ThermoUnits
 from tests.drivers.rig import FAST, ScopeRig
 from tests.drivers.simulator_rigs import simulator_rig, thermo_simulator_rig  # noqa: F401
@@ -163,3 +166,20 @@ def scope_rig(request: pytest.FixtureRequest) -> ScopeRig:
 def scope(scope_rig: ScopeRig) -> Scope:
     """The scope of each registered driver rig in turn."""
     return scope_rig.scope
+
+
+SIMULATOR_CONFIG = SimulatorConfig(seed=7, timing=Timing(time_scale=0.0))
+
+
+@pytest.fixture
+def microscope() -> SimulatedMicroscope:
+    """A seeded simulated microscope at full speed, for the simulator's own tests."""
+    return SimulatedMicroscope(SIMULATOR_CONFIG)
+
+
+@pytest.fixture
+def server(microscope: SimulatedMicroscope) -> Iterator[ServerThread]:
+    """The simulator's REST server on a free loopback port; faults cleared afterwards."""
+    with ServerThread(microscope) as running:
+        yield running
+        microscope.faults.clear()

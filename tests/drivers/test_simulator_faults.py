@@ -6,7 +6,6 @@ import http.client
 import socket
 import threading
 import time
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -20,23 +19,10 @@ from astigd.drivers.simulator.backend import SimulatorBackend
 from astigd.drivers.simulator.config import SimulatorConfig, Timing
 from astigd.drivers.simulator.faults import FaultInjector, FaultSpec
 from astigd.drivers.simulator.microscope import SimulatedMicroscope
-from astigd.drivers.simulator.server import ServerThread
 from astigd.drivers.simulator.vendor_errors import SimulatorBusyError
 
 CONFIG = SimulatorConfig(seed=7, timing=Timing(time_scale=0.0))
 CAMERA = CONFIG.camera.name
-
-
-@pytest.fixture
-def microscope() -> SimulatedMicroscope:
-    return SimulatedMicroscope(CONFIG)
-
-
-@pytest.fixture
-def server(microscope: SimulatedMicroscope) -> Iterator[ServerThread]:
-    with ServerThread(microscope) as running:
-        yield running
-        microscope.faults.clear()
 
 
 def arm(microscope: SimulatedMicroscope, **spec) -> None:

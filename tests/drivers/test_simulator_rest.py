@@ -23,17 +23,6 @@ CAMERA = CONFIG.camera.name
 
 
 @pytest.fixture
-def microscope() -> SimulatedMicroscope:
-    return SimulatedMicroscope(CONFIG)
-
-
-@pytest.fixture
-def server(microscope: SimulatedMicroscope) -> Iterator[ServerThread]:
-    with ServerThread(microscope) as running:
-        yield running
-
-
-@pytest.fixture
 def remote(server: ServerThread) -> RemoteMicroscope:
     return RemoteMicroscope(server.address, timeout=10.0)
 
