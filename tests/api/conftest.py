@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from astigd.app.core.config import Settings
 from astigd.app.db.engine import make_session_factory
@@ -52,12 +50,6 @@ def settings(db_url, tmp_path, clean_env) -> Settings:
 @pytest.fixture
 def app(settings) -> FastAPI:
     return create_app(settings)
-
-
-@pytest.fixture
-def client(app) -> Iterator[TestClient]:
-    with TestClient(app) as client:
-        yield client
 
 
 @pytest.fixture

@@ -45,15 +45,20 @@ def wait_for_line(lines: queue.Queue, starts: str, seen: list[str]) -> str:
     raise AssertionError(f"no line starting {starts!r} in {seen}")
 
 
-def wait_until_healthy(url: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
+def wait_for_http(url: str, failure: str, timeout_s: float = START_TIMEOUT_S) -> None:
+    """Poll a URL until it answers 200, or fail with `failure`."""
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{url}healthz", timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError("astigd serve never became healthy")
+            time.sleep(0.1)
+    raise AssertionError(failure)
+
+
+def wait_until_healthy(url: str) -> None:
+    wait_for_http(f"{url}healthz", "astigd serve never became healthy")
 
 
 @pytest.fixture

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from astigd.app.db.engine import make_session_factory
 from astigd.app.db.keys import create_key
@@ -46,12 +44,6 @@ def jobs_settings() -> dict[str, Any]:
 def app(db_url, tmp_path, clean_env, jobs_settings) -> FastAPI:
     settings = make_settings(db_url, tmp_path, simulator=SIMULATOR, jobs=jobs_settings)
     return create_app(settings)
-
-
-@pytest.fixture
-def client(app) -> Iterator[TestClient]:
-    with TestClient(app) as client:
-        yield client
 
 
 @pytest.fixture

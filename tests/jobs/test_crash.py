@@ -17,7 +17,13 @@ import time
 import httpx
 import pytest
 
-from tests.api.test_serve import free_port, read_lines, wait_for_line, wait_until_healthy
+from tests.api.test_serve import (
+    free_port,
+    read_lines,
+    wait_for_http,
+    wait_for_line,
+    wait_until_healthy,
+)
 from tests.database import fresh_database
 
 pytestmark = pytest.mark.integration
@@ -25,14 +31,7 @@ CALIBRATE = {"procedure": "calibrate_stigmators", "params": {"exposure_s": 4.0}}
 
 
 def wait_for_simulator(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/v1/astigd/optics", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("the simulator never answered")
+    wait_for_http(f"{url}/v1/astigd/optics", "the simulator never answered", timeout_s=30)
 
 
 @pytest.fixture
