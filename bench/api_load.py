@@ -2,7 +2,9 @@
 
 Three phases against `astigd serve`: a defocus-sweep job alone (its step latency), polling
 alone, and polling while the same job runs (API latency and the job's step latency under load).
-Prints JSON. Run: python bench/api_load.py [--clients 50] [--seconds 20]
+Each client polls every `--interval-s` seconds (a dashboard's cadence; starts are spread at
+random); `--interval-s 0` makes every client poll back to back, which measures capacity.
+Prints JSON. Run: python bench/api_load.py [--clients 50] [--seconds 20] [--interval-s 1]
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import sys
 import time
 from datetime import datetime
@@ -35,11 +38,15 @@ def percentiles(values: list[float]) -> dict:
     return {"n": len(values), "p50": p50, "p95": p95, "p99": p99, "max": round(max(values), 1)}
 
 
-async def poller(server: Server, stop: asyncio.Event, samples: dict[str, list[float]]) -> None:
+async def poller(
+    server: Server, stop: asyncio.Event, samples: dict[str, list[float]], interval_s: float
+) -> None:
     """One client: poll the two lists in turn on its own connection until stopped."""
     async with httpx.AsyncClient(base_url=server.url, headers=server.auth, timeout=30) as client:
-        turn = 0
+        turn, next_poll = 0, time.perf_counter() + random.uniform(0.0, interval_s)
         while not stop.is_set():
+            await asyncio.sleep(max(0.0, next_poll - time.perf_counter()))
+            next_poll += interval_s
             path = PATHS[turn % len(PATHS)]
             started = time.perf_counter()
             response = await client.get(path)
@@ -49,10 +56,12 @@ async def poller(server: Server, stop: asyncio.Event, samples: dict[str, list[fl
             turn += 1
 
 
-async def load(server: Server, clients: int, until: asyncio.Future | float) -> dict:
+async def load(
+    server: Server, clients: int, interval_s: float, until: asyncio.Future | float
+) -> dict:
     """Poll with `clients` clients for a time, or until a job finishes; return latencies."""
     stop, samples = asyncio.Event(), {}
-    tasks = [asyncio.create_task(poller(server, stop, samples)) for _ in range(clients)]
+    tasks = [asyncio.create_task(poller(server, stop, samples, interval_s)) for _ in range(clients)]
     started = time.perf_counter()
     if isinstance(until, float):
         await asyncio.sleep(until)
@@ -62,7 +71,7 @@ async def load(server: Server, clients: int, until: asyncio.Future | float) -> d
     await asyncio.gather(*tasks)
     elapsed_s = time.perf_counter() - started
     every = [value for values in samples.values() for value in values]
-    return {"clients": clients, "seconds": round(elapsed_s, 1),
+    return {"clients": clients, "interval_s": interval_s, "seconds": round(elapsed_s, 1),
             "requests_per_s": round(len(every) / elapsed_s, 1), "all_ms": percentiles(every),
             "by_path_ms": {path: percentiles(v) for path, v in samples.items()},
             "target_p99_ms": TARGET_P99_MS,
@@ -82,11 +91,11 @@ async def run_job(server: Server) -> dict:
     return {"state": job["state"], "steps": len(steps), "step_interval_ms": percentiles(gaps)}
 
 
-async def bench(server: Server, clients: int, seconds: float) -> dict:
+async def bench(server: Server, clients: int, seconds: float, interval_s: float) -> dict:
     alone = await run_job(server)
-    polling = await load(server, clients, seconds)
+    polling = await load(server, clients, interval_s, seconds)
     job = asyncio.ensure_future(run_job(server))
-    under_load = await load(server, clients, job)
+    under_load = await load(server, clients, interval_s, job)
     return {"job_alone": alone, "polling_alone": polling,
             "polling_with_job": under_load, "job_under_load": job.result()}  # fmt: skip
 
@@ -95,10 +104,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--interval-s", type=float, default=1.0)
     args = parser.parse_args()
     env = {"ASTIGD_SIMULATOR__TIME_SCALE": "0"}  # steps are compute-bound, so load shows
     with astigd_server(env) as server:
-        result = asyncio.run(bench(server, args.clients, args.seconds))
+        result = asyncio.run(bench(server, args.clients, args.seconds, args.interval_s))
     print(json.dumps({"benchmark": "api_load", **result}, indent=2))
 
 

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -22,12 +23,14 @@ from astigd.app.core.errors import install_error_handlers
 from astigd.app.core.inventory import load_inventory
 from astigd.app.core.logging import configure_structlog, get_logger
 from astigd.app.core.metrics import Metrics
+from astigd.app.core.pool import create_pool
 from astigd.app.core.request_id import RequestIdMiddleware
+from astigd.app.dashboard import STATIC_DIR, STATIC_URL
 from astigd.app.db.engine import make_engine, make_session_factory
 from astigd.app.db.migrate import schema_problem
 from astigd.app.db.scopes import sync_scopes
 from astigd.app.jobs.lifecycle import start_jobs
-from astigd.workers.pool import create_executor
+from astigd.app.live.spectra import KeptFrames
 
 log = get_logger("astigd.app")
 
@@ -45,7 +48,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine, app.state.sessions = engine, make_session_factory(engine)
     await run_in_threadpool(_register_scopes, app)
     pool = settings.pool
-    executor = create_executor(pool.kind, pool.workers, pool.scheduler_address, pool.warm_up)
+    executor = await run_in_threadpool(create_pool, pool)  # a Dask client connects here
     app.state.executor = executor
     for _ in range(pool.workers if pool.kind == "local" else 0):
         executor.submit(int)  # start the workers now, so they warm up before the first fit
@@ -56,6 +59,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database=engine.url.render_as_string(),
         pool=pool.kind,
         workers=pool.workers,
+        scheduler=pool.scheduler,
     )
     try:
         yield
@@ -95,9 +99,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.inventory = load_inventory(settings.scopes_file)
     app.state.metrics = Metrics()
+    app.state.spectra = KeptFrames()
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(api_router)
     for router in (health.router, metrics.router, index.router):
         app.include_router(router)
+    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="dashboard")
     return app

@@ -9,6 +9,7 @@ from astigd.cli import db, keys
 from astigd.cli.fit import fit_command
 from astigd.cli.serve import serve_command
 from astigd.cli.simulator import simulator_app
+from astigd.cli.worker import PASS_THROUGH, worker_command
 
 app = typer.Typer(
     name="astigd",
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.command("fit")(fit_command)
 app.command("serve")(serve_command)
+app.command("worker", context_settings=PASS_THROUGH)(worker_command)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(simulator_app, name="simulator")

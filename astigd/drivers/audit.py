@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from astigd.drivers.records import AuditRecord
 
-AuditHook = Callable[[AuditRecord], None]
+# A hook may be a plain function or return an awaitable (one that writes off the event loop).
+AuditHook = Callable[[AuditRecord], Awaitable[None] | None]
 
 log = logging.getLogger(__name__)
 
@@ -16,9 +18,11 @@ def no_audit(record: AuditRecord) -> None:
     """Drop the record (the default when no hook is configured)."""
 
 
-def emit(hook: AuditHook, record: AuditRecord) -> None:
+async def emit(hook: AuditHook, record: AuditRecord) -> None:
     """Hand the record to the hook; a failing hook is logged, never fatal to the move."""
     try:
-        hook(record)
+        written = hook(record)
+        if inspect.isawaitable(written):
+            await written
     except Exception:
         log.exception("audit hook failed for %s", record)

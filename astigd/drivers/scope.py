@@ -138,16 +138,19 @@ class Scope(ScopeState):
         self, what: str, before: Any, requested: Any, move: Awaitable[Any], read: Callable
     ) -> Any:
         """Run a move and report it to the audit hook, also when it fails or is cancelled."""
+
+        def record(after: Any, error: str | None = None) -> AuditRecord:
+            return AuditRecord(what, before, after, utc_now(), requested, error)
+
         try:
             after = await move
         except asyncio.CancelledError:
-            emit(self._audit, AuditRecord(what, before, None, utc_now(), requested, "cancelled"))
+            await emit(self._audit, record(None, "cancelled"))
             raise
         except ScopeError as exc:
-            after = await _try(read)
-            emit(self._audit, AuditRecord(what, before, after, utc_now(), requested, str(exc)))
+            await emit(self._audit, record(await _try(read), str(exc)))
             raise
-        emit(self._audit, AuditRecord(what, before, after, utc_now(), requested))
+        await emit(self._audit, record(after))
         return after
 
     async def _settle(self) -> None:

@@ -2,8 +2,8 @@
 
 By default a local process pool (spawned, so it is safe beside threads and event loops), whose
 workers load FFTW wisdom and warm the fitter when they start. A thread pool serves tests and
-small machines; a Dask cluster serves when a scheduler address is given. Fits are pure and
-picklable; frames travel as numpy arrays, which pickle as raw buffers.
+small machines. A Dask cluster, which needs network I/O, is in `astigd.dask_cluster`. Fits are
+pure and picklable; frames travel as numpy arrays, which pickle as raw buffers.
 """
 
 from __future__ import annotations
@@ -22,18 +22,13 @@ from astigd.workers.ctf import Optics
 from astigd.workers.fit import FitSettings, fit_frame
 from astigd.workers.results import CtfFit
 
-PoolKind = Literal["local", "thread", "dask"]
+PoolKind = Literal["local", "thread"]
 WARM_UP_SHAPE = (512, 512)
-
-
-class PoolUnavailableError(RuntimeError):
-    """A pool that cannot be created, e.g. Dask without the `distributed` package."""
 
 
 def create_executor(
     kind: PoolKind = "local",
     workers: int = 1,
-    scheduler_address: str | None = None,
     warm_up: bool = True,
 ) -> Executor:
     """Return a new executor of the given kind; the caller shuts it down."""
@@ -45,22 +40,7 @@ def create_executor(
             mp_context=multiprocessing.get_context("spawn"),
             initializer=warm_worker if warm_up else None,
         )
-    if kind == "dask":
-        return _dask_executor(scheduler_address)
-    raise ValueError(f"unknown pool kind {kind!r}: use local, thread or dask")
-
-
-def _dask_executor(scheduler_address: str | None) -> Executor:
-    """Return an executor backed by a Dask distributed cluster."""
-    if not scheduler_address:
-        raise PoolUnavailableError("a dask pool needs a scheduler address")
-    try:
-        from distributed import Client
-    except ImportError:
-        raise PoolUnavailableError(
-            "a dask pool needs the `distributed` package: pip install distributed"
-        ) from None
-    return Client(scheduler_address).get_executor()
+    raise ValueError(f"unknown pool kind {kind!r}: use local or thread")
 
 
 def warm_worker() -> None:

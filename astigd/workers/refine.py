@@ -107,7 +107,16 @@ def refine(
             converged = bool(small)
         else:
             damping *= 8.0
-            converged = damping > 1e6  # nothing downhill is left within float precision
+            # float32 costs cannot confirm sub-tolerance moves near the minimum: count it found
+            # when the undamped Gauss-Newton step from here is that small; else give up once
+            # nothing is downhill.
+            converged = _newton_step_small(normal, gradient, tolerance_nm) or damping > 1e6
         if converged:
             break
     return Refinement(params, normal, residual, cost, converged)
+
+
+def _newton_step_small(normal: np.ndarray, gradient: np.ndarray, tolerance_nm: float) -> bool:
+    """Return whether the undamped step is within ten tolerances (float32 cost noise)."""
+    step = np.linalg.lstsq(normal, gradient, rcond=None)[0]
+    return bool(np.all(np.abs(step[:3]) < 10.0 * tolerance_nm) and abs(step[3]) < 1e-2)

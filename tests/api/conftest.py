@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 from fastapi import FastAPI
 
 from astigd.app.core.config import Settings
-from astigd.app.db.engine import make_session_factory
-from astigd.app.db.keys import create_key
 from astigd.app.main import create_app
 from astigd.drivers.simulator.frames import Exposure, synthesize_frame
 from astigd.workers.ctf import Optics
@@ -22,14 +18,6 @@ OPTICS_QUERY = {"pixel_size_A": 1.0, "kv": 300, "cs_mm": 2.7}
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
-
-
-@pytest.fixture
-def clean_env(monkeypatch):
-    """Drop the developer's ASTIGD_* settings, so only the tests' own apply."""
-    for name in list(os.environ):
-        if name.startswith("ASTIGD_") and name not in KEPT_ENV:
-            monkeypatch.delenv(name)
 
 
 def make_settings(db_url: str, data_dir, **groups) -> Settings:
@@ -50,21 +38,6 @@ def settings(db_url, tmp_path, clean_env) -> Settings:
 @pytest.fixture
 def app(settings) -> FastAPI:
     return create_app(settings)
-
-
-@pytest.fixture
-def keys(database_engine, db_url) -> dict[str, str]:
-    """One key per scope, by scope name."""
-    with make_session_factory(database_engine)() as session:
-        return {
-            scope: create_key(session, [scope], name=f"{scope} tests")
-            for scope in ("read", "control", "admin")
-        }
-
-
-@pytest.fixture
-def reader(keys) -> dict[str, str]:
-    return bearer(keys["read"])
 
 
 @pytest.fixture(scope="session")

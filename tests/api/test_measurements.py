@@ -90,6 +90,12 @@ def test_filters_by_scope_job_verdict_and_time(client, reader, stored):
     assert get(client, reader, since="2026-05-04T15:30:00+02:00")["total"] == 4
 
 
+def test_times_past_the_calendar_edges_clamp_instead_of_failing(client, reader, stored):
+    """Year 1 at +01:00 is before the first UTC instant; it still means "from the start"."""
+    assert get(client, reader, since="0001-01-01T00:00:01+01:00")["total"] == 6
+    assert get(client, reader, until="9999-12-31T23:59:59-01:00")["total"] == 6
+
+
 def test_limit_and_offset_page_through(client, reader, stored):
     first, second = get(client, reader, limit=4), get(client, reader, limit=4, offset=4)
     ids = [item["id"] for item in first["items"] + second["items"]]

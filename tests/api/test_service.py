@@ -18,7 +18,7 @@ def test_healthz_answers_ok(client):
 def test_readyz_is_200_at_head_with_a_live_pool(client):
     body = client.get("/readyz").json()
     assert body["status"] == "ready" and body["pool_alive"] and body["reasons"] == []
-    assert body["database_revision"] == ["0002"]
+    assert body["database_revision"] == ["0003"]
 
 
 def test_readyz_is_503_with_reasons_before_migration(tmp_path, clean_env):
@@ -44,10 +44,10 @@ def test_metrics_are_prometheus_text(client):
     assert "# TYPE astigd_fit_seconds histogram" in response.text
 
 
-def test_the_landing_page_says_the_dashboard_comes_later_and_links_the_docs(client):
+def test_the_landing_page_is_the_dashboard_and_links_the_docs(client):
     response = client.get("/")
     assert response.headers["content-type"].startswith("text/html")
-    assert 'href="/docs"' in response.text and "dashboard comes" in response.text
+    assert 'href="/docs"' in response.text and "<title>astigd dashboard</title>" in response.text
 
 
 def test_requests_carry_an_id_into_the_response_and_the_logs(client, caplog):

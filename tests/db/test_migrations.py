@@ -29,6 +29,7 @@ TABLES = {
     "api_keys",
     "optics_audit",
     "scope_leases",
+    "btid_calibrations",
 }
 
 

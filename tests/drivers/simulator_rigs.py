@@ -16,7 +16,7 @@ from astigd.drivers.thermo_connect import thermo_remote_scope
 from tests.drivers.rig import FAST, ScopeRig
 
 INSTANT = SimulatorConfig(seed=7, timing=Timing(time_scale=0.0))
-OVER_HTTP = replace(FAST, call_timeout_s=0.5)  # a fresh loopback connection per call, on busy CI
+OVER_HTTP = replace(FAST, call_timeout_s=2.0)  # a fresh loopback connection per call, on busy CI
 
 
 class SimulatorFaults:

@@ -200,7 +200,7 @@ def test_frame_is_not_periodic():
 
 def test_unknown_specimen_and_bad_inputs_are_refused():
     with pytest.raises(ValueError, match="specimen"):
-        synthesize_frame(exposure(), (64, 64), "gold")
+        synthesize_frame(exposure(), (64, 64), "platinum")
     with pytest.raises(ValueError, match="dose"):
         exposure(dose_e_per_A2=0.0)
     with pytest.raises(ValueError, match="shape"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from astigd.app.db.models import LensSweep, StigmatorCalibration
-from tests.api.conftest import app, clean_env, keys, reader, settings  # noqa: F401
+from tests.api.conftest import app, settings  # noqa: F401
 
 
 def add_sweep(service, at: datetime, k_obj: float, angle_deg: float, mag_index: int = 5) -> int:

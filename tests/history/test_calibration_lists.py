@@ -39,3 +39,30 @@ def test_magnification_profiles_come_with_their_points(client, app, reader):
     (profile,) = items
     assert profile["id"] == profile_id and profile["n_points"] == 2
     assert [p["astig_nm"] for p in profile["points"]] == pytest.approx([15.0, 20.0])
+
+
+BTID = {
+    "tilt_mrad": 5.0, "n_directions": 4, "reference_method": "ctf", "reference_defocus_nm": 1000.0,
+    "reference_astig_x_nm": 3.0, "reference_astig_y_nm": 4.0,
+    "reference_astig_uncertainty_nm": 2.0, "reference_stig_x": 0.1, "reference_stig_y": -0.2,
+    "g_reference": [[-7.0, 9.0], [-6.0, -9.0]],
+    "focus_response": [[-0.007, 0.006], [-0.006, -0.007]],
+    "stigmator_shift_responses": [[[-11.0, -3.0], [-3.0, 11.0]], [[4.0, -12.0], [-13.0, -4.0]]],
+    "astig_response_nm_per_unit": [[1300.0, -2400.0], [2000.0, 1500.0]], "focus_step_nm": 500.0,
+    "stig_step": 0.1, "residual_rms_px": 0.2,
+}  # fmt: skip
+
+
+def test_btid_calibration_history_lists_every_row_newest_first(client, app, reader):
+    first = save(app, "btid", BTID, mag_index=3)
+    second = save(app, "btid", {**BTID, "tilt_mrad": 4.0}, mag_index=3)
+    other = save(app, "btid", BTID, mag_index=7)
+    url = "/api/v1/scopes/sim/calibrations/btid"
+    items = client.get(url, headers=reader).json()["items"]
+    assert [item["id"] for item in items] == [other, second, first]
+    at_3 = client.get(url, params={"mag_index": 3}, headers=reader).json()["items"]
+    assert [(item["id"], item["tilt_mrad"]) for item in at_3] == [(second, 4.0), (first, 5.0)]
+    assert at_3[0]["focus_response"] == BTID["focus_response"]
+    assert at_3[0]["reference_astig_nm"] == pytest.approx(5.0)
+    assert client.get("/api/v1/scopes/nowhere/calibrations/btid", headers=reader).status_code == 404
+    assert client.get(url, params={"limit": 0}, headers=reader).status_code == 422

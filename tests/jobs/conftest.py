@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
-from astigd.app.db.engine import make_session_factory
-from astigd.app.db.keys import create_key
 from astigd.app.main import create_app
-from tests.api.conftest import KEPT_ENV, bearer, make_settings
+from tests.api.conftest import make_settings
 
 FINAL = {"succeeded", "failed", "cancelled", "interrupted"}
 SIMULATOR = {"time_scale": 0.0, "frame_px": 512, "seed": 0}
@@ -28,14 +25,6 @@ LONG_SWEEP = {**QUICK_SWEEP, "defocus_step_nm": 100.0, "frames_per_step": 2}
 
 
 @pytest.fixture
-def clean_env(monkeypatch):
-    """Drop the developer's ASTIGD_* settings, so only the tests' own apply."""
-    for name in list(os.environ):
-        if name.startswith("ASTIGD_") and name not in KEPT_ENV:
-            monkeypatch.delenv(name)
-
-
-@pytest.fixture
 def jobs_settings() -> dict[str, Any]:
     return {"lease_ttl_s": 2.0, "schedule_poll_s": 3600.0}
 
@@ -44,17 +33,6 @@ def jobs_settings() -> dict[str, Any]:
 def app(db_url, tmp_path, clean_env, jobs_settings) -> FastAPI:
     settings = make_settings(db_url, tmp_path, simulator=SIMULATOR, jobs=jobs_settings)
     return create_app(settings)
-
-
-@pytest.fixture
-def keys(database_engine, db_url) -> dict[str, str]:
-    with make_session_factory(database_engine)() as session:
-        return {scope: create_key(session, [scope], name=scope) for scope in ("read", "control")}
-
-
-@pytest.fixture
-def control(keys) -> dict[str, str]:
-    return bearer(keys["control"])
 
 
 def submit(client, headers, procedure: str, params: dict, wait: bool = True, scope: str = "sim"):

@@ -28,6 +28,9 @@ def test_a_submitted_sweep_runs_to_success_with_events_in_seq_order(client, cont
         ({"procedure": "defocus_sweep", "params": {"frames_per_step": 0}},
          ["body", "params", "frames_per_step"]),
         ({"procedure": "defocus_sweep", "params": {"bogus": 1}}, ["body", "params", "bogus"]),
+        ({"procedure": "calibrate_btid", "params": {"tilt_mrad": 50.0}},
+         ["body", "params", "tilt_mrad"]),
+        ({"procedure": "correct", "params": {"method": "zemlin"}}, ["body", "params", "method"]),
     ],
 )  # fmt: skip
 def test_unknown_procedures_and_invalid_params_are_refused_with_422(client, control, body, where):

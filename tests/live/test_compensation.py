@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from astigd.app.db.base import utc_now
-from astigd.app.db.models import Measurement, OpticsAudit, StigmatorCalibration
+from astigd.app.db.models import Job, JobState, Measurement, OpticsAudit, StigmatorCalibration
 from astigd.drivers.records import Illumination
 from tests.api.conftest import bearer, make_settings
 from tests.live.conftest import MATRIX, SLOPE, save_response, save_sweep
@@ -127,3 +127,16 @@ def test_a_busy_scope_is_not_moved(client, app, keys, optics, monkeypatch):
     posted = client.post(POST_URL, json={"defocus_nm": 2500}, headers=bearer(keys["control"]))
     assert posted.status_code == 409
     assert posted.json()["detail"]["code"] == "scope_busy" and str(job_id) in posted.text
+
+
+def test_a_job_whose_end_is_stored_no_longer_holds_the_scope(
+    client, app, keys, optics, monkeypatch
+):
+    calibrate(app, **optics)
+    with app.state.sessions() as session:
+        job = Job(scope_id="sim", procedure="correct", params={}, state=JobState.SUCCEEDED.value)
+        session.add(job)
+        session.commit()
+    monkeypatch.setattr(app.state.jobs, "running_job", lambda scope_id: job.id)
+    posted = client.post(POST_URL, json={"defocus_nm": 2500}, headers=bearer(keys["control"]))
+    assert posted.status_code == 200, posted.text

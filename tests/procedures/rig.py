@@ -42,14 +42,15 @@ class Rig:
     def __init__(self, microscope: SimulatedMicroscope, scope: Scope, sessions, executor) -> None:
         self.microscope, self.scope, self.sessions = microscope, scope, sessions
         self.executor = executor
-        self.declare_aniso(True)
         self.store = DbCalibrationStore(sessions, SCOPE_ID)
+        self.declare_aniso(True)
         self.record = db_measurement_recorder(sessions, SCOPE_ID)
         self.events: list[tuple[str, dict[str, Any]]] = []
 
     def declare_aniso(self, declared: bool) -> None:
         """Fit with (or without) the magnifications' anisotropy declared in the inventory."""
-        self.fit = pool_fitter(self.executor, declared_optics(self.microscope, declared))
+        optics = declared_optics(self.microscope, declared)
+        self.fit = pool_fitter(self.executor, optics, calibrations=self.store)
 
     def truth(self) -> dict[str, Any]:
         return truth_report(self.microscope)
@@ -80,7 +81,8 @@ class Rig:
             json.dumps(payload, allow_nan=False)  # every event is strict JSON
             self.events.append((kind, payload))
 
-        parts = {"fit": self.fit, "calibrations": self.store, "events": sink, "record": self.record}
+        parts = {"fit": self.fit, "calibrations": self.store, "events": sink, "record": self.record,
+                 "executor": self.executor}  # fmt: skip
         return await runtime_for(self.scope, SCOPE_ID, **parts)
 
     @staticmethod

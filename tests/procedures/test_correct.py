@@ -14,12 +14,6 @@ pytestmark = pytest.mark.anyio
 DEFOCUS_NM = 2000.0
 PRECISE = {"exposure_s": 8.0}  # 160 e/Å²: about 1.5 nm rms per measurement
 TWO_ANGSTROM = correct.CorrectParams(target_resolution_A=2.0, **PRECISE)  # tolerance 10.2 nm
-CALIBRATION_ERRORS = [(1.0, 0.0), (1.1, 10.0), (0.9, -10.0), (1.1, -10.0), (0.9, 10.0)]
-
-
-def random_vector(rng: np.random.Generator, largest_nm: float = 300.0) -> np.ndarray:
-    angle = rng.uniform(0.0, 2 * np.pi)
-    return rng.uniform(0.0, largest_nm) * np.array([np.cos(angle), np.sin(angle)])
 
 
 @pytest.fixture
@@ -27,22 +21,6 @@ async def rig(make_rig):
     rig = make_rig()
     await rig.scope.set_defocus_nm(DEFOCUS_NM)
     return rig
-
-
-async def test_correction_reaches_10_nm_from_up_to_300_nm_in_at_most_3_moves(rig) -> None:
-    rng = np.random.default_rng(20)
-    outcomes = []
-    for trial in range(20):
-        gain, turn_deg = CALIBRATION_ERRORS[trial % len(CALIBRATION_ERRORS)]
-        await rig.save_true_calibration(gain, turn_deg)
-        await rig.aim(random_vector(rng))
-        start_nm = rig.astig_truth_nm()
-        result = rig.json_ready(await correct.run(await rig.runtime(), TWO_ANGSTROM))
-        outcomes.append((start_nm, rig.astig_truth_nm(), result["moves"], gain, turn_deg))
-    for start_nm, final_nm, moves, gain, turn_deg in outcomes:
-        assert final_nm <= 10.0, (start_nm, final_nm, gain, turn_deg)
-        assert moves <= 3
-        assert final_nm <= start_nm + 1.0
 
 
 async def test_measure_only_reports_the_needed_change_and_moves_nothing(rig) -> None:

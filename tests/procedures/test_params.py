@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from astigd.app.procedures import PROCEDURES
 from astigd.app.procedures.acceptance import AcceptanceParams
+from astigd.app.procedures.calibrate_btid import CalibrateBtidParams
 from astigd.app.procedures.calibrate_stigmators import CalibrateParams
 from astigd.app.procedures.correct import CorrectParams
 from astigd.app.procedures.defocus_sweep import DefocusSweepParams
@@ -14,9 +15,10 @@ from astigd.app.procedures.mag_sweep import MagSweepParams
 from astigd.app.procedures.params import CorrectionSettings
 
 
-def test_the_registry_names_the_five_procedures_with_their_params() -> None:
+def test_the_registry_names_every_procedure_with_its_params() -> None:
     assert set(PROCEDURES) == {"calibrate_stigmators", "correct", "defocus_sweep", "mag_sweep",
-                               "acceptance"}  # fmt: skip
+                               "acceptance", "calibrate_btid", "calibrate_magnification",
+                               "check_pixel_size"}  # fmt: skip
     for name, procedure in PROCEDURES.items():
         assert callable(procedure.run), name
         with pytest.raises(ValidationError, match="Extra inputs"):
@@ -31,6 +33,10 @@ def test_the_registry_names_the_five_procedures_with_their_params() -> None:
         (CorrectParams, {"max_moves": 4}),
         (CorrectParams, {"measure_only": True, "defocus_nm": 2000.0}),
         (CorrectParams, {"exposure_s": float("nan")}),
+        (CorrectParams, {"method": "tableau"}),
+        (CalibrateBtidParams, {"tilt_mrad": 12.0}),  # beyond the driver's ±10 mrad
+        (CalibrateBtidParams, {"directions": 1}),
+        (CalibrateBtidParams, {"reference": "guess"}),
         (DefocusSweepParams, {"defocus_start_nm": 1000.0, "defocus_stop_nm": 1200.0}),
         (MagSweepParams, {"mag_indices": [7, 7]}),
         (MagSweepParams, {"mag_indices": [7]}),

@@ -5,14 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from astigd.app.api.routes import (
+    alerts,
     compensation,
     fit,
     history,
     jobs,
+    magnification_calibrations,
     measurements,
     plans,
     scope_state,
     scopes,
+    spectrum,
+    sweeps,
     ws_fit,
     ws_jobs,
 )
@@ -30,3 +34,7 @@ api_router.include_router(ws_jobs.router)
 api_router.include_router(compensation.router)
 api_router.include_router(history.router)
 api_router.include_router(plans.router)
+api_router.include_router(sweeps.router)
+api_router.include_router(alerts.router)
+api_router.include_router(spectrum.router)
+api_router.include_router(magnification_calibrations.router)

@@ -1,7 +1,8 @@
 """Service settings from the environment: `ASTIGD_` prefix, nested groups joined by `__`.
 
 Examples: `ASTIGD_DATABASE__URL`, `ASTIGD_POOL__KIND=thread`, `ASTIGD_AUTH__ANONYMOUS_READ=true`,
-`ASTIGD_LIMITS__MAX_UPLOAD_BYTES`, `ASTIGD_SERVER__PORT`, `ASTIGD_SCOPES_FILE`, `ASTIGD_DATA_DIR`.
+`ASTIGD_LIMITS__MAX_UPLOAD_BYTES`, `ASTIGD_SERVER__PORT`, `ASTIGD_SCOPES_FILE`, `ASTIGD_DATA_DIR`,
+`ASTIGD_POOL__SCHEDULER=tcp://host:8786`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from astigd.drivers.simulator.config import LensStatistics
 
 SQLITE_FILE_NAME = "astigd.sqlite"
 
@@ -36,12 +39,23 @@ class DatabaseSettings(BaseModel):
 
 
 class PoolSettings(BaseModel):
-    """The compute pool fits run in: local processes, threads (tests) or a Dask cluster."""
+    """The compute pool fits run in: local processes, threads (tests) or a Dask cluster.
+
+    Setting `scheduler` (e.g. `ASTIGD_POOL__SCHEDULER=tcp://host:8786`) selects the Dask cluster.
+    """
 
     kind: Literal["local", "thread", "dask"] = "local"
     workers: int = Field(default_factory=default_pool_workers, ge=1, le=256)
-    scheduler_address: str | None = None
+    scheduler: str | None = Field(None, min_length=1)
     warm_up: bool = True
+
+    @model_validator(mode="after")
+    def _dask_when_a_scheduler_is_set(self) -> PoolSettings:
+        if self.scheduler:
+            self.kind = "dask"
+        elif self.kind == "dask":
+            raise ValueError("pool.kind dask needs pool.scheduler (ASTIGD_POOL__SCHEDULER)")
+        return self
 
 
 class AuthSettings(BaseModel):
@@ -64,11 +78,14 @@ class ServerSettings(BaseModel):
 
 
 class SimulatorSettings(BaseModel):
-    """The in-process simulated scope (driver `simulator`): seed, speed and frame size."""
+    """The in-process simulated scope (driver `simulator`): seed, speed, frame size and lens."""
 
     seed: int = Field(0, ge=0)
     time_scale: float = Field(1.0, ge=0.0)  # real s per simulated s; 0 makes waits instant
     frame_px: int = Field(1024, ge=64, le=4096)
+    lens: LensStatistics = Field(default_factory=LensStatistics)  # what the lens is drawn from
+    specimen: Literal["carbon", "ice", "blank", "gold"] = "carbon"  # gold: for calibrations
+    specimen_area: Literal["fresh", "fixed"] = "fresh"  # fixed: one area until the stage moves
 
 
 class JobsSettings(BaseModel):

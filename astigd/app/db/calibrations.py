@@ -37,3 +37,20 @@ def current_calibration(
     if issubclass(model, OpticsKeyed):
         query = query.where(model.mag_index == key.mag_index)
     return session.scalar(query.order_by(model.created_at.desc(), model.id.desc()).limit(1))
+
+
+def newest_at_mag(
+    session: Session, model: type[Row], scope_id: str, ht_kv: float, mag_index: int
+) -> Row | None:
+    """Return the newest row of `model` for a scope, HT and magnification, any illumination.
+
+    For frames that carry no probe mode or alpha (uploads, live frames): a magnification's
+    pixel size and distortion belong to the projector system, not to the illumination.
+    """
+    query = select(model).where(
+        model.scope_id == scope_id,
+        model.ht_kv == round(ht_kv, 3),
+        model.mag_index == mag_index,
+        model.created_at <= utc_now(),
+    )
+    return session.scalar(query.order_by(model.created_at.desc(), model.id.desc()).limit(1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +18,7 @@ from astigd.app.jobs.control import JobControl
 from astigd.app.jobs.db_threads import DbThreads
 from astigd.app.jobs.recorder import EventRecorder
 from astigd.app.jobs.store import move_state
+from astigd.app.live.spectra import KeptFrames
 from astigd.app.procedures import PROCEDURES, ProcedureError
 from astigd.app.procedures.optics import pool_fitter
 from astigd.app.procedures.recording import db_measurement_recorder
@@ -39,6 +41,7 @@ class Services:
     executor: Executor
     threads: DbThreads
     metrics: Metrics | None = None
+    spectra: KeptFrames | None = None  # the newest frame per scope, for the dashboard
 
 
 async def execute(job: Job, handle: ScopeHandle, control: JobControl, services: Services) -> None:
@@ -82,17 +85,27 @@ async def _procedure(job, handle, snapshot, control, services) -> dict[str, Any]
     procedure = PROCEDURES[job.procedure]
     params = procedure.params.model_validate(job.params)
     sessions, scope_id = services.sessions, handle.scope_id
+    calibrations = DbCalibrationStore(sessions, scope_id, job.id)
     runtime = ProcedureRuntime(
         scope=handle.get(),
         scope_id=scope_id,
         start_snapshot=snapshot,
-        fit=pool_fitter(services.executor, handle.entry.optics),
-        calibrations=DbCalibrationStore(sessions, scope_id, job.id),
+        fit=pool_fitter(services.executor, handle.entry.optics, calibrations=calibrations),
+        calibrations=calibrations,
         events=lambda kind, payload: services.recorder.emit(job.id, kind, payload),
-        record=db_measurement_recorder(sessions, scope_id, job.id),
+        record=db_measurement_recorder(sessions, scope_id, job.id, _keeper(services, handle)),
         cancel=control.cancel,
+        executor=services.executor,
     )
     return await procedure.run(runtime, params)
+
+
+def _keeper(services: Services, handle: ScopeHandle):
+    """Return the callback that keeps each fitted frame of the scope, or None."""
+    if services.spectra is None:
+        return None
+    keep = services.spectra.keep_procedure_frame
+    return partial(keep, handle.scope_id, defaults=handle.entry.optics)
 
 
 async def restore(

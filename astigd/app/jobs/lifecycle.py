@@ -42,7 +42,8 @@ async def start_jobs(app: FastAPI, executor: Executor) -> RunningJobs:
     handles = build_registry(app.state.inventory, sessions, settings.simulator)
     threads = DbThreads()
     recorder = EventRecorder(sessions, EventBus(settings.jobs.subscriber_queue_size), threads)
-    services = Services(sessions, recorder, executor, threads, app.state.metrics)
+    spectra = getattr(app.state, "spectra", None)
+    services = Services(sessions, recorder, executor, threads, app.state.metrics, spectra)
     runner = JobRunner(handles, services, settings.jobs)
     app.state.scopes, app.state.jobs = handles, runner
     running = RunningJobs(runner)

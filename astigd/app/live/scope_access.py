@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, status
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from astigd.app.db.base import utc_now
+from astigd.app.db.models import Job, JobState
 from astigd.app.jobs.leases import read_lease
 from astigd.app.scopes.registry import ScopeHandle
 from astigd.drivers.errors import ScopeError
@@ -37,13 +40,21 @@ def busy_reason(app: FastAPI, handle: ScopeHandle, session: Session) -> str | No
     """Return why the scope may not be moved now (a job here or elsewhere holds it), or None."""
     runner: Any = getattr(app.state, "jobs", None)
     job_id = runner.running_job(handle.scope_id) if runner is not None else None
-    if job_id is not None or handle.lock.locked():
+    if job_id is not None and _settled(session, job_id):
+        pass  # its final state is stored: it is only letting go of the scope, so wait for it
+    elif job_id is not None or handle.lock.locked():
         return f"scope {handle.scope_id!r} is held by job {job_id or '(starting)'}"
     lease = read_lease(session, handle.scope_id)
     ours = runner is not None and lease is not None and lease.holder == runner.holder
     if lease is not None and not ours and lease.expires_at > utc_now():
         return f"scope {handle.scope_id!r} is leased by {lease.holder} (job {lease.job_id})"
     return None
+
+
+def _settled(session: Session, job_id: uuid.UUID) -> bool:
+    """Return whether the job's final state is already stored."""
+    state = session.scalar(select(Job.state).where(Job.id == job_id))
+    return state not in (None, JobState.QUEUED, JobState.RUNNING)
 
 
 def snapshot_view(snapshot: OpticsSnapshot) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import numpy as np
 from fastapi import HTTPException, WebSocket
 from starlette.concurrency import run_in_threadpool
 
+from astigd.app.api.fit_calibrations import with_stored_calibrations
 from astigd.app.api.fit_inputs import FitInputs, resolve_fit_inputs
 from astigd.app.api.routes.fit import _fit as fit_in_pool_timed
 from astigd.app.core.logging import get_logger
@@ -104,21 +105,27 @@ class LiveSession:
         self, header: FrameHeader, frame: np.ndarray, inputs: FitInputs, t0: float
     ) -> Reply | Awaitable[Reply]:
         """Fit in the pool; return an error reply, or the tail that stores and answers."""
+        inputs = await run_in_threadpool(
+            with_stored_calibrations, self.sessions, header.scope_id, header.mag_index, inputs,
+            header.pixel_size_A is not None, False,
+        )  # fmt: skip
         try:
             fit = await fit_in_pool_timed(
                 frame, inputs, header.scope_id, self.executor, self.metrics
             )
         except HTTPException as error:
             return error_reply(header.seq, str(error.detail))
-        return self._answer(header, fit, inputs, t0)
+        return self._answer(header, fit, inputs, t0, frame)
 
     async def _answer(
-        self, header: FrameHeader, fit: CtfFit, inputs: FitInputs, t0: float
+        self, header: FrameHeader, fit: CtfFit, inputs: FitInputs, t0: float, frame: np.ndarray
     ) -> Reply:
         """Store the measurement, add advice; return the reply (runs beside the next fit)."""
         measurement_id, advice = await run_in_threadpool(
             self._store_and_advise, header, fit, inputs
         )
+        if header.scope_id is not None:
+            self.ws.app.state.spectra.keep(header.scope_id, measurement_id, frame, inputs.optics)
         result = FitResult.from_fit(fit, measurement_id, header.scope_id).model_dump(mode="json")
         reply = {"type": "fit", "seq": header.seq, **result}
         reply["latency_ms"] = (time.perf_counter() - t0) * 1000.0

@@ -7,7 +7,10 @@ from typing import Any, NamedTuple
 
 from astigd.app.procedures import (
     acceptance,
+    calibrate_btid,
+    calibrate_magnification,
     calibrate_stigmators,
+    check_pixel_size,
     correct,
     defocus_sweep,
     mag_sweep,
@@ -28,10 +31,15 @@ PROCEDURES: dict[str, Procedure] = {
     calibrate_stigmators.NAME: Procedure(
         calibrate_stigmators.CalibrateParams, calibrate_stigmators.run
     ),
+    calibrate_btid.NAME: Procedure(calibrate_btid.CalibrateBtidParams, calibrate_btid.run),
     correct.NAME: Procedure(correct.CorrectParams, correct.run),
     defocus_sweep.NAME: Procedure(defocus_sweep.DefocusSweepParams, defocus_sweep.run),
     mag_sweep.NAME: Procedure(mag_sweep.MagSweepParams, mag_sweep.run),
     acceptance.NAME: Procedure(acceptance.AcceptanceParams, acceptance.run),
+    calibrate_magnification.NAME: Procedure(
+        calibrate_magnification.CalibrateMagnificationParams, calibrate_magnification.run
+    ),
+    check_pixel_size.NAME: Procedure(check_pixel_size.CheckPixelSizeParams, check_pixel_size.run),
 }
 
 __all__ = ["PROCEDURES", "Procedure", "ProcedureError"]

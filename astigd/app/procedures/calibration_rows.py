@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from astigd.app.db.models import (
+    AnisoMagCalibration,
+    BtidCalibration,
     LensSweep,
     LensSweepPoint,
     MagnificationProfile,
     MagnificationProfilePoint,
+    PixelSizeCalibration,
     StigmatorCalibration,
 )
 
@@ -40,6 +43,22 @@ SWEEP_POINT_COLUMNS = (
     "astig_uncertainty_nm",
     "measurement_id",
 )
+BTID_COLUMNS = (
+    "tilt_mrad", "n_directions", "reference_method", "reference_defocus_nm",
+    "reference_astig_x_nm", "reference_astig_y_nm", "reference_astig_uncertainty_nm",
+    "reference_stig_x", "reference_stig_y", "g_reference", "focus_response",
+    "stigmator_shift_responses", "astig_response_nm_per_unit", "focus_step_nm", "stig_step",
+    "residual_rms_px",
+)  # fmt: skip
+ANISO_COLUMNS = (
+    "scale_major",
+    "scale_minor",
+    "angle_deg",
+    "anisotropy_uncertainty",
+    "method",
+    "n_frames",
+)
+PIXEL_SIZE_COLUMNS = ("pixel_size_A", "pixel_size_uncertainty_A", "method", "cs_mm_fitted")
 PROFILE_POINT_COLUMNS = (
     "mag_index",
     "magnification",
@@ -109,6 +128,11 @@ def _profile_record(row: MagnificationProfile) -> dict[str, Any]:
     return {"defocus_nm": row.defocus_nm, "n_points": row.n_points}
 
 
+def _columns_of(names: tuple[str, ...]) -> tuple[Callable, Callable]:
+    """Return the column and record mappings of a kind whose fields are its columns."""
+    return lambda record: _pick(record, names), lambda row: {n: getattr(row, n) for n in names}
+
+
 KINDS: dict[str, CalibrationKind] = {
     "stigmator_response": CalibrationKind(
         StigmatorCalibration, _stigmator_columns, _stigmator_record
@@ -116,6 +140,7 @@ KINDS: dict[str, CalibrationKind] = {
     "lens_sweep": CalibrationKind(
         LensSweep, _sweep_columns, _sweep_record, LensSweepPoint, SWEEP_POINT_COLUMNS, "sweep_id"
     ),
+    "btid": CalibrationKind(BtidCalibration, *_columns_of(BTID_COLUMNS)),
     "mag_profile": CalibrationKind(
         MagnificationProfile,
         _profile_columns,
@@ -124,6 +149,8 @@ KINDS: dict[str, CalibrationKind] = {
         PROFILE_POINT_COLUMNS,
         "profile_id",
     ),
+    "aniso_mag": CalibrationKind(AnisoMagCalibration, *_columns_of(ANISO_COLUMNS)),
+    "pixel_size": CalibrationKind(PixelSizeCalibration, *_columns_of(PIXEL_SIZE_COLUMNS)),
 }
 
 

@@ -10,11 +10,14 @@ as the job's result. Tests build the same context over an in-process simulated s
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from astigd.drivers.base import Microscope
 from astigd.drivers.records import Frame, OpticsSnapshot
 from astigd.workers.results import CtfFit
+
+T = TypeVar("T")
 
 
 class ProcedureContext(Protocol):
@@ -42,6 +45,10 @@ class ProcedureContext(Protocol):
         """Mark a safe point: raises asyncio.CancelledError here if a cancel was requested."""
         ...
 
+    async def compute(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a pure worker function in the compute pool and return its result."""
+        ...
+
     @property
     def calibrations(self) -> CalibrationStore:
         """The scope's append-only calibration store."""
@@ -54,7 +61,8 @@ class CalibrationStore(Protocol):
     async def save(self, kind: str, snapshot: OpticsSnapshot, record: dict[str, Any]) -> int:
         """Append a calibration row of `kind` keyed by the snapshot's optics; return its id.
 
-        Kinds: 'stigmator_response', 'lens_sweep', 'mag_profile'.
+        Kinds: 'stigmator_response', 'lens_sweep', 'mag_profile', 'btid', 'aniso_mag',
+        'pixel_size'.
         """
         ...
 

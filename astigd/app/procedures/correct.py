@@ -1,6 +1,8 @@
 """Closed-loop correction: measure → Δs = −M⁻¹·A → apply → re-measure, gated at every move.
 
-It stops within the tolerance (d²/(2λ) for a target resolution d, with confidence) or after at
+It measures by CTF fit (`method: ctf`, the default), by beam-tilt-induced displacement
+(`btid`, docs/btid.md) or by CTF falling back to BTID when the fit is unreliable (`auto`). It
+stops within the tolerance (d²/(2λ) for a target resolution d, with confidence) or after at
 most three moves. A move driven by an unreliable, off-score or off-focus fit is never made; a
 move after which the fit fails a gate, or the astigmatism grew, is undone before failing.
 """
@@ -8,7 +10,7 @@ move after which the fit fails a gate, or the astigmatism grew, is undone before
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import model_validator
@@ -20,12 +22,12 @@ from astigd.app.procedures.correction_gates import (
     warn_if_noisy,
     within_tolerance,
 )
+from astigd.app.procedures.correction_methods import Method, start_measuring
 from astigd.app.procedures.errors import ProcedureError
 from astigd.app.procedures.events import announce, fit_dict
-from astigd.app.procedures.measure import astig_vector, measure, refuse_unless_reliable
+from astigd.app.procedures.measure import astig_vector, refuse_unless_reliable
 from astigd.app.procedures.moves import move_stigmator, set_defocus
 from astigd.app.procedures.params import CorrectionSettings, underfocus_nm
-from astigd.app.procedures.stigmator_calibration import load_response
 from astigd.outputs.records import json_safe
 from astigd.workers.compensation import clamp_step
 from astigd.workers.results import CtfFit
@@ -39,6 +41,7 @@ class CorrectParams(CorrectionSettings):
 
     measure_only: bool = False  # report the change needed, move nothing (ReportStigmatorNeeded)
     defocus_nm: float | None = underfocus_nm()
+    method: Literal["ctf", "btid", "auto"] = "ctf"  # auto: BTID when the CTF fit is unreliable
 
     @model_validator(mode="after")
     def _measure_only_moves_nothing(self) -> CorrectParams:
@@ -51,10 +54,10 @@ async def run(ctx: ProcedureContext, params: CorrectParams) -> dict[str, Any]:
     """Correct the astigmatism at the current optics (or at defocus_nm) and summarise."""
     await announce(ctx, NAME, params)
     if params.defocus_nm is None:
-        return json_safe(await correct_here(ctx, params, params.measure_only))
+        return json_safe(await correct_here(ctx, params, params.measure_only, params.method))
     start_defocus_nm = await ctx.scope.get_defocus_nm()
     await set_defocus(ctx, params.defocus_nm, "correct at the requested defocus")
-    result = await correct_here(ctx, params)
+    result = await correct_here(ctx, params, method=params.method)
     await set_defocus(ctx, start_defocus_nm, "return to the starting defocus")
     return json_safe(result)
 
@@ -69,18 +72,22 @@ class _Move:
 
 
 async def correct_here(
-    ctx: ProcedureContext, settings: CorrectionSettings, measure_only: bool = False
+    ctx: ProcedureContext,
+    settings: CorrectionSettings,
+    measure_only: bool = False,
+    method: Method = "ctf",
 ) -> dict[str, Any]:
     """Run the loop at the current optics; return the summary (shared by other procedures)."""
     snapshot = await ctx.scope.snapshot()
-    response, calibration = await load_response(ctx, snapshot)
     tolerance_nm = settings.tolerance_for(snapshot.ht_kv)
-    first = await measure(ctx, settings, "initial")
+    measuring = await start_measuring(ctx, settings, snapshot, method, tolerance_nm)
+    first, response = measuring.first, measuring.response
     refuse_unless_reliable(first, "the initial fit")
     await warn_if_noisy(ctx, first, tolerance_nm, settings)
     start = {
+        "method": measuring.method,
         "tolerance_nm": tolerance_nm,
-        "calibration": calibration,
+        "calibration": measuring.calibration,
         "stig_start": [snapshot.stig_x, snapshot.stig_y],
         "initial": fit_dict(first),
     }
@@ -92,7 +99,7 @@ async def correct_here(
     ):
         await ctx.checkpoint()
         moves.append(await _move(ctx, fits[-1], response, settings, len(moves) + 1))
-        after = await measure(ctx, settings, f"after move {len(moves)}")
+        after = await measuring.measurer(f"after move {len(moves)}")
         await _gate_or_undo(ctx, first, fits[-1], after, moves[-1], settings, len(moves))
         fits.append(after)
     return {**start, **_summary(fits, moves, start["stig_start"], tolerance_nm, settings)}

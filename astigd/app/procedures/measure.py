@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from astigd.app.procedures.context import ProcedureContext
@@ -12,12 +14,12 @@ from astigd.workers.results import CtfFit
 
 
 async def measure(
-    ctx: ProcedureContext, shots: Shots, what: str, frames: int | None = None
+    ctx: ProcedureContext, shots: Shots, what: str, frames: int | None = None, **details: Any
 ) -> CtfFit:
-    """Acquire and fit (frames averaged), emit a `fit` event and return the fit."""
+    """Acquire and fit (frames averaged), emit a `fit` event (with `details`), return the fit."""
     count = getattr(shots, "frames", 1) if frames is None else frames
     fit, _ = await ctx.acquire_and_fit(shots.exposure_s, shots.binning, count)
-    await ctx.emit("fit", {"what": what, **fit_dict(fit)})
+    await ctx.emit("fit", {"what": what, **fit_dict(fit), **details})
     return fit
 
 

@@ -1,9 +1,13 @@
-"""Store every fit a procedure makes as a measurement row, with the frame's optics."""
+"""Store every fit a procedure makes as a measurement row, with the frame's optics.
+
+The optics snapshot also names the stored calibrations (pixel size, anisotropy) the fit used.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,9 +21,15 @@ SOURCE = "procedure"
 
 
 def db_measurement_recorder(
-    sessions: sessionmaker[Session], scope_id: str, job_id: uuid.UUID | None = None
+    sessions: sessionmaker[Session],
+    scope_id: str,
+    job_id: uuid.UUID | None = None,
+    keep: Callable[[int, Frame], None] | None = None,
 ) -> MeasurementRecorder:
-    """Return a recorder for ProcedureRuntime that writes each fit and returns its row id."""
+    """Return a recorder for ProcedureRuntime that writes each fit and returns its row id.
+
+    With `keep`, each frame is also handed on with its measurement id (the dashboard's spectrum).
+    """
 
     def write(fit: CtfFit, frame: Frame) -> int:
         optics = {
@@ -28,9 +38,13 @@ def db_measurement_recorder(
             "exposure_s": frame.exposure_s,
             "binning": frame.binning,
             "acquired_at": frame.acquired_at.isoformat(),
+            **{k: v for k, v in fit.parameters.items() if k.endswith("_calibration_id")},
         }
         with sessions() as session:
-            return store_fit(session, fit, SOURCE, scope_id, job_id, optics).id
+            measurement_id = store_fit(session, fit, SOURCE, scope_id, job_id, optics).id
+        if keep is not None:
+            keep(measurement_id, frame)
+        return measurement_id
 
     async def record(fit: CtfFit, frame: Frame) -> int:
         return await asyncio.to_thread(write, fit, frame)

@@ -6,7 +6,8 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from typing import Any
+from concurrent.futures import Executor
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from astigd.workers.fit import ESTIMATOR
 from astigd.workers.results import CtfFit
 from astigd.workers.spectrum import InvalidFrameError
 
+T = TypeVar("T")
 FIT_FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
 log = logging.getLogger(__name__)
 
@@ -50,11 +52,12 @@ class ProcedureRuntime:
         events: EventSink = no_events,
         record: MeasurementRecorder = no_records,
         cancel: asyncio.Event | None = None,
+        executor: Executor | None = None,
     ) -> None:
         """Assemble the context; the caller took the start snapshot and restores it on failure."""
         self.scope, self.scope_id, self.start_snapshot = scope, scope_id, start_snapshot
         self._fit, self._events, self._record = fit, events, record
-        self._calibrations = calibrations
+        self._calibrations, self._executor = calibrations, executor
         self.cancel = cancel or asyncio.Event()
 
     @property
@@ -97,6 +100,10 @@ class ProcedureRuntime:
         await asyncio.sleep(0)
         if self.cancel.is_set():
             raise asyncio.CancelledError("cancel requested")
+
+    async def compute(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a pure worker function in the pool (the loop's default threads without one)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
 
 def unfittable(reason: str) -> CtfFit:

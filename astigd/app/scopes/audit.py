@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from contextvars import ContextVar
 
@@ -17,9 +18,12 @@ current_job_id: ContextVar[uuid.UUID | None] = ContextVar("current_job_id", defa
 
 
 def db_audit_hook(sessions: sessionmaker[Session], scope_id: str) -> AuditHook:
-    """Return a hook that writes each optics change of `scope_id` to the audit table."""
+    """Return a hook that writes each optics change of `scope_id` to the audit table.
 
-    def write(record: AuditRecord) -> None:
+    The row is written in a worker thread: a database wait must never block the event loop.
+    """
+
+    async def write(record: AuditRecord) -> None:
         row = OpticsAudit(
             scope_id=scope_id,
             what=record.what,
@@ -30,8 +34,12 @@ def db_audit_hook(sessions: sessionmaker[Session], scope_id: str) -> AuditHook:
             job_id=current_job_id.get(),
             changed_at=record.at,
         )
-        with sessions() as session:
-            session.add(row)
-            session.commit()
+        await asyncio.to_thread(_insert, sessions, row)
 
     return write
+
+
+def _insert(sessions: sessionmaker[Session], row: OpticsAudit) -> None:
+    with sessions() as session:
+        session.add(row)
+        session.commit()

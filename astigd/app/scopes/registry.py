@@ -91,6 +91,9 @@ def _simulator_config(settings: SimulatorSettings) -> SimulatorConfig:
         seed=settings.seed,
         timing=Timing(time_scale=settings.time_scale),
         camera=CameraConfig(frame_px=settings.frame_px),
+        lens=settings.lens,
+        specimen=settings.specimen,
+        specimen_area=settings.specimen_area,
     )
 
 

@@ -81,15 +81,31 @@ class Camera:
         optics = Optics(pixel_A, config.kv, config.cs_mm, config.amplitude_contrast)
         astig_nm, angle_deg = astig_from_vector(*truth.astig_vec_nm)
         dose = self.spec.dose_rate_e_per_A2_s * self.params["exposure(s)"]
-        return Exposure(optics, truth.defocus_nm, astig_nm, angle_deg, dose, mag.aniso)
+        shift_px = mag.aniso.matrix() @ truth.tilt_shift_nm * 10.0 / pixel_A
+        return Exposure(optics, truth.defocus_nm, astig_nm, angle_deg, dose, mag.aniso,
+                        shift_px=(float(shift_px[0]), float(shift_px[1])))  # fmt: skip
 
     def next_seed(self) -> int:
         """Return the seed of the next frame's noise (call under the scope's lock)."""
         return int(self._rng.integers(2**63))
 
-    def expose(self, exposure: Exposure, side: int, seed: int, specimen: str | None = None):
+    def area_seed(self, stage: dict[str, float]) -> int | None:
+        """Return the seed of the specimen area under the beam; None draws a fresh one per frame."""
+        if self.config.specimen_area == "fresh":
+            return None
+        x_nm, y_nm = (round(1e9 * stage[axis]) for axis in ("x", "y"))
+        return int(rng_for(self.config.seed, "area", x_nm % 2**32, y_nm % 2**32).integers(2**63))
+
+    def expose(
+        self,
+        exposure: Exposure,
+        side: int,
+        seed: int,
+        specimen: str | None = None,
+        area: int | None = None,
+    ) -> np.ndarray:
         """Return one frame in counts (int32); specimen "none" means no beam at all."""
         if specimen == "none":
             return np.zeros((side, side), dtype=np.int32)
         name = specimen or self.config.specimen
-        return synthesize_frame(exposure, (side, side), name, seed).astype(np.int32)
+        return synthesize_frame(exposure, (side, side), name, seed, area).astype(np.int32)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,6 +38,8 @@ class LensStatistics(BaseModel):
     pixel_size_sd: float = 0.005  # true pixel size vs the nominal table entry
     probe_astig_nm: float = 10.0  # offset between microprobe and nanoprobe
     coma_free_axis_sd_mrad: float = 0.3  # where the true axis is relative to tilt (0, 0)
+    tilt_coil_gain_sd: float = 0.03  # true mrad per reported mrad of the beam-tilt coils, −1
+    tilt_pivot_nm_per_mrad: float = 0.2  # pivot-point error: image shift per mrad at any focus
     session_drift_nm_per_hour: float = 3.0  # slow drift of A_lens during a session
 
 
@@ -81,6 +84,9 @@ class SimulatorConfig(BaseModel):
     amplitude_contrast: float = 0.07
     microscope_id: str = "astigd-sim"
     specimen: str = "carbon"
+    # "fresh": every exposure shows a new specimen area (independent frames, the default);
+    # "fixed": the area under the beam stays put until the stage moves (needed for BTID).
+    specimen_area: Literal["fresh", "fixed"] = "fresh"
     lens: LensStatistics = LensStatistics()
     timing: Timing = Timing()
     camera: CameraConfig = CameraConfig()

@@ -6,7 +6,9 @@ random phase, ctf = −sin chi (amplitude contrast enters chi as asin Q), E the 
 and MTF the detector's. Lens terms and the specimen are evaluated at the physical frequencies
 a frame frequency samples, k_phys = S·k_frame (anisotropic magnification); the detector MTF at
 the frame frequencies. Expected counts are dose·pixel²·intensity; counts are Poisson. The field
-is synthesized on a larger padded grid and cropped, so the frame is not periodic.
+is synthesized on a larger padded grid and cropped, so the frame is not periodic. A beam-tilt
+image shift moves the image within the padded field (a Fourier phase ramp), so shifts smaller
+than the padding margin bring in specimen from outside the frame, as on a real scope.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Exposure:
     focal_spread_nm: float = 3.0
     b_factor_A2: float = 60.0
     detector_blur_at_nyquist: float = 0.95
+    shift_px: tuple[float, float] = (0.0, 0.0)  # image shift (x, y) in frame pixels
 
     def __post_init__(self) -> None:
         if not self.dose_e_per_A2 > 0:
@@ -80,15 +83,21 @@ def synthesize_frame(
     shape: tuple[int, int] = (1024, 1024),
     specimen: str = "carbon",
     rng: np.random.Generator | int = 0,
+    area: np.random.Generator | int | None = None,
 ) -> np.ndarray:
-    """Synthesize one frame in electron counts per pixel (float32, rows = y, columns = x)."""
+    """Synthesize one frame in electron counts per pixel (float32, rows = y, columns = x).
+
+    `area` seeds the specimen area (the same area gives the same specimen); without it the area
+    is drawn from `rng`, which also draws the shot noise.
+    """
     if len(shape) != 2 or min(shape) < 2:
         raise ValueError(f"shape must be two sizes of at least 2, got {shape}")
     sample = specimen_named(specimen)
     gen = np.random.default_rng(rng)
+    area_gen = gen if area is None else np.random.default_rng(area)
     expected = np.full(shape, exposure.counts_per_pixel, dtype=np.float32)
     if not sample.is_vacuum:
-        expected *= _intensity(exposure, sample, shape, gen)
+        expected *= _intensity(exposure, sample, shape, area_gen)
     return _shot_noise(expected, gen)
 
 
@@ -143,6 +152,9 @@ def _apply_transfer(
 
     n_bands = -(-spectrum.shape[0] // TRANSFER_ROWS)
     _in_threads(apply, _row_bands(spectrum.shape[0], n_bands))
+    if any(exposure.shift_px):
+        dx, dy = exposure.shift_px
+        spectrum *= np.exp(-2j * np.pi * (fx * dx + fy * dy)).astype(spectrum.dtype)
     spectrum[0, 0] = 0.0
 
 

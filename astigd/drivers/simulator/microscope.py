@@ -102,9 +102,10 @@ class SimulatedMicroscope:
             exposure = self.camera.exposure(self.state.truth(), mag)
             specimen = self._specimen()
             side, seed = self.camera.frame_px(), self.camera.next_seed()
+            area = self.camera.area_seed(self.state.stage)
             wait_s = self._occupy(self.camera.params["exposure(s)"])
         time.sleep(wait_s)
-        frame = self.camera.expose(exposure, side, seed, specimen)
+        frame = self.camera.expose(exposure, side, seed, specimen, area)
         return {self.camera.spec.name: frame}
 
     def _specimen(self) -> str | None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from astigd.drivers.simulator.actuators import Settling, Stigmator
 from astigd.drivers.simulator.clock import SimClock
-from astigd.drivers.simulator.config import SimulatorConfig
+from astigd.drivers.simulator.config import LensStatistics, SimulatorConfig
 from astigd.drivers.simulator.lens import LensDay, draw_stigmators, lens_on
 from astigd.drivers.simulator.magnifications import DEFAULT_MAG_INDEX, build_table
 from astigd.drivers.simulator.optics_model import LensState, OpticsTruth, evaluate
@@ -38,6 +38,7 @@ class ScopeState:
         self.stage = {"x": 0.0, "y": 0.0, "z": 0.0, "a": 0.0, "b": 0.0}
         self._session = rng_for(seed, "session")
         self._axis_mrad = stats.coma_free_axis_sd_mrad * rng_for(seed, "axis").standard_normal(2)
+        self.tilt_coils, self.tilt_pivot = _tilt_coils(seed, stats)
         self._drift_dir = unit_vector(rng_for(seed, "session-drift").uniform(0.0, 360.0))
         self._revisit_nm = np.zeros(2)
         self.steps_nm = np.zeros(2)
@@ -107,14 +108,27 @@ class ScopeState:
             defocus_lens_nm=float(self._defocus_nm.now()[0]),
             stig=self.stigmator.effective(),
             tilt_mrad=tuple(self.beam_tilt_mrad()),
+            axis_mrad=tuple(self._axis_mrad),
             stage_z_nm=1e9 * self.stage["z"],
             probe_astig_vec_nm=tuple(probe_vec),
             extra_astig_vec_nm=tuple(self.extra_astig_nm()),
+            tilt_coils=self.tilt_coils,
+            tilt_pivot_nm_per_mrad=self.tilt_pivot,
         )
 
     def truth(self) -> OpticsTruth:
         """Return the true optics now."""
         return evaluate(self.lens_state())
+
+
+def _tilt_coils(seed: int, stats: LensStatistics) -> tuple[np.ndarray, np.ndarray]:
+    """Return the beam-tilt coils' map to lens axes (gains, axes) and the pivot error P."""
+    rng = rng_for(seed, "tilt-coils")
+    gains = 1.0 + stats.tilt_coil_gain_sd * rng.standard_normal(2)
+    axis_x, skew = rng.uniform(0.0, 360.0), rng.normal(0.0, 1.0)
+    axis_y = axis_x + 90.0 + skew
+    coils = np.column_stack([gains[0] * unit_vector(axis_x), gains[1] * unit_vector(axis_y)])
+    return coils, stats.tilt_pivot_nm_per_mrad * rng.standard_normal((2, 2))
 
 
 def _bounded_pair(value, limit: float, what: str) -> tuple[float, float]:

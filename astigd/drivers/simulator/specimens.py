@@ -12,6 +12,8 @@ PSD over the sampled band gives the phase variance per pixel.
   than carbon's (64× less power), with a mild bump at the 3.7 Å water ring. At 20 e/Å² and
   1024² its rings are not detectable above shot noise.
 - blank: vacuum. No phase, so the frame is uniform illumination plus shot noise.
+- gold: a polycrystalline gold film on the carbon support (see `gold.py`): powder rings at the
+  Au(111), (200), (220) and (311) spacings, for calibrating magnification and pixel size.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from astigd.drivers.simulator.gold import GOLD_RINGS, BraggRing
 
 
 @dataclass(frozen=True)
@@ -31,11 +35,13 @@ class Specimen:
     ring_psd_rad2_A2: float = 0.0
     ring_freq_invA: float = 1.0 / 3.7
     ring_width_invA: float = 0.03
+    bragg_rings: tuple[BraggRing, ...] = ()
 
     @property
     def is_vacuum(self) -> bool:
         """Return True when the specimen has no phase at all."""
-        return self.phase_psd_rad2_A2 == 0.0 and self.ring_psd_rad2_A2 == 0.0
+        rings = self.ring_psd_rad2_A2 or self.bragg_rings
+        return self.phase_psd_rad2_A2 == 0.0 and not rings
 
     def phase_psd(self, k2_invA2: np.ndarray) -> np.ndarray:
         """Return the phase PSD in rad²·Å² at squared physical frequencies k² (Å⁻²)."""
@@ -43,17 +49,20 @@ class Specimen:
         if self.ring_psd_rad2_A2:
             offset = np.sqrt(k2_invA2) - self.ring_freq_invA
             psd = psd + self.ring_psd_rad2_A2 * np.exp(-0.5 * (offset / self.ring_width_invA) ** 2)
+        for ring in self.bragg_rings:
+            psd = psd + ring.psd(k2_invA2)
         return psd
 
 
 CARBON = Specimen("carbon", phase_psd_rad2_A2=0.025)
 ICE = Specimen("ice", phase_psd_rad2_A2=0.025 / 64, ring_psd_rad2_A2=0.025 / 128)
 BLANK = Specimen("blank", phase_psd_rad2_A2=0.0)
-SPECIMENS: dict[str, Specimen] = {s.name: s for s in (CARBON, ICE, BLANK)}
+GOLD = Specimen("gold", phase_psd_rad2_A2=0.025, bragg_rings=GOLD_RINGS)
+SPECIMENS: dict[str, Specimen] = {s.name: s for s in (CARBON, ICE, BLANK, GOLD)}
 
 
 def specimen_named(name: str) -> Specimen:
-    """Return the specimen called `name` ("carbon", "ice" or "blank")."""
+    """Return the specimen called `name` ("carbon", "ice", "blank" or "gold")."""
     try:
         return SPECIMENS[name]
     except KeyError:

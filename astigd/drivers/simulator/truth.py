@@ -46,6 +46,7 @@ def truth_report(microscope: SimulatedMicroscope) -> dict[str, Any]:
         "stig_commanded": list(state.stigmator.commanded),
         "stig_effective": list(lens_state.stig),
         "beam_tilt_off_axis_mrad": list(lens_state.tilt_mrad),
+        "beam_tilt_image_shift_nm": truth.tilt_shift_nm.tolist(),  # at the specimen, frame axes
         "parts_vec_nm": {name: vec.tolist() for name, vec in truth.parts.items()},
         "pixel_size_A": mag.true_pixel_size_A,
         "aniso": {

@@ -17,6 +17,7 @@ from astigd.app.api.deps import (
     SessionFactoryDep,
     SettingsDep,
 )
+from astigd.app.api.fit_calibrations import with_stored_calibrations
 from astigd.app.api.fit_inputs import FitQuery, resolve_fit_inputs
 from astigd.app.api.uploads import (
     FRAME_BODY_OPENAPI,
@@ -66,7 +67,15 @@ async def fit_upload(
     x_shape: Annotated[str | None, Header(max_length=40, description="Raw shape")] = None,
 ) -> FitResult:
     """Fit defocus and astigmatism to an uploaded frame; store and return the fit."""
-    inputs = resolve_fit_inputs(query, inventory)
+    inputs = await run_in_threadpool(
+        with_stored_calibrations,
+        sessions,
+        query.scope_id,
+        query.mag_index,
+        resolve_fit_inputs(query, inventory),
+        query.pixel_size_A is not None,
+        query.aniso is not None,
+    )
     body = await read_body(request, settings.limits.max_upload_bytes)
     frame = frame_from_body(
         body, media_type(request), x_dtype or query.dtype, x_shape or query.shape
@@ -79,6 +88,8 @@ async def fit_upload(
             return row.id
 
     measurement_id = await run_in_threadpool(store)
+    if query.scope_id is not None:
+        request.app.state.spectra.keep(query.scope_id, measurement_id, frame, inputs.optics)
     return FitResult.from_fit(fit, measurement_id, query.scope_id)
 
 

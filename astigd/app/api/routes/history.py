@@ -17,8 +17,9 @@ from astigd.app.api.conditional import (
     not_modified_response,
     validators,
 )
-from astigd.app.api.deps import InventoryDep, ReadDep, SessionDep
+from astigd.app.api.deps import InventoryDep, ReadDep, SessionDep, SettingsDep
 from astigd.app.api.routes.measurements import IsoTime
+from astigd.app.calibration_read.btid import btid_history
 from astigd.app.calibration_read.history import (
     LENS_DAY_FIELDS,
     latest_stigmator_calibrations,
@@ -88,11 +89,16 @@ def lens_history(
 
 @router.get("/scopes/{scope_id}/calibrations/stigmator", responses=NOT_FOUND)
 def stigmator_calibrations(
-    scope_id: str, principal: ReadDep, session: SessionDep, inventory: InventoryDep
+    scope_id: str,
+    principal: ReadDep,
+    session: SessionDep,
+    inventory: InventoryDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
-    """Return the newest stigmator response per optics key (HT, magnification, illumination)."""
+    """Return the newest stigmator response per optics key; older than max_age_h is stale."""
     known_scope(scope_id, inventory, session)
-    return {"scope_id": scope_id, "items": latest_stigmator_calibrations(session, scope_id)}
+    items = latest_stigmator_calibrations(session, scope_id)
+    return {"scope_id": scope_id, "max_age_h": settings.calibration.max_age_h, "items": items}
 
 
 @router.get("/scopes/{scope_id}/magnification-profiles", responses=NOT_FOUND)
@@ -106,3 +112,20 @@ def list_magnification_profiles(
     """Return the newest magnification profiles (astigmatism per magnification), with points."""
     known_scope(scope_id, inventory, session)
     return {"scope_id": scope_id, "items": magnification_profiles(session, scope_id, limit)}
+
+
+@router.get("/scopes/{scope_id}/calibrations/btid", responses=NOT_FOUND)
+def btid_calibrations(
+    scope_id: str,
+    principal: ReadDep,
+    session: SessionDep,
+    inventory: InventoryDep,
+    mag_index: Annotated[int | None, Query(ge=0)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 30,
+) -> dict[str, Any]:
+    """Return the BTID calibration history (append-only rows), newest first."""
+    known_scope(scope_id, inventory, session)
+    items = btid_history(session, scope_id, limit, mag_index)
+    units = {"g": "px/mrad (binning 1)", "focus_response": "px/mrad per nm",
+             "stigmator_shift_responses": "px/mrad per unit", "astig": "nm"}  # fmt: skip
+    return {"scope_id": scope_id, "units": units, "items": items}

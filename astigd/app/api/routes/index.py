@@ -1,30 +1,28 @@
-"""GET /: a minimal landing page until the dashboard exists."""
+"""GET /: the dashboard page; its static files under /dashboard; Plotly from the plotly package."""
 
 from __future__ import annotations
 
-from html import escape
+from importlib.resources import files
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, HTTPException, status
+from fastapi.responses import FileResponse
 
-from astigd import __version__
+from astigd.app.dashboard import STATIC_DIR, STATIC_URL
 
 router = APIRouter(tags=["index"])
-
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>astigd</title></head>
-<body>
-<h1>astigd {version}</h1>
-<p>Keeps a TEM's objective-lens astigmatism corrected at data-collection conditions.</p>
-<p>The dashboard comes in a later release. Until then, see the
-<a href="/docs">interactive API documentation</a> (OpenAPI schema at
-<a href="/openapi.json">/openapi.json</a>), <a href="/readyz">readiness</a> and
-<a href="/metrics">metrics</a>.</p>
-</body></html>
-"""
+CACHE_A_DAY = {"Cache-Control": "public, max-age=86400"}
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def index() -> HTMLResponse:
-    """Return the landing page."""
-    return HTMLResponse(PAGE.format(version=escape(__version__)))
+@router.get("/", include_in_schema=False)
+def index() -> FileResponse:
+    """Return the dashboard page (it talks to /api/v1 with the key the user enters)."""
+    return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get(f"{STATIC_URL}/vendor/plotly.min.js", include_in_schema=False)
+def plotly_js() -> FileResponse:
+    """Return plotly.min.js as shipped inside the installed `plotly` Python package."""
+    path = files("plotly") / "package_data" / "plotly.min.js"
+    if not path.is_file():
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "plotly.min.js is not installed")
+    return FileResponse(str(path), media_type="text/javascript", headers=CACHE_A_DAY)

@@ -26,7 +26,7 @@ MAX_OFFSET = 10_000_000
 MAX_SEQ = 2**31 - 1
 
 
-def get_runner(request: Request) -> JobRunner:
+async def get_runner(request: Request) -> JobRunner:
     """Return the app's job runner."""
     return request.app.state.jobs
 

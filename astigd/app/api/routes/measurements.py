@@ -30,7 +30,8 @@ def _iso_utc(value: object) -> object:
     try:
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except OverflowError:
-        raise ValueError("the time is out of range") from None
+        # A valid time whose UTC instant falls before year 1 or after 9999: clamp, as a filter.
+        return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 IsoTime = Annotated[datetime, BeforeValidator(_iso_utc)]

@@ -3,6 +3,7 @@
 from astigd.app.db.base import Base
 from astigd.app.db.models.calibrations import (
     AnisoMagCalibration,
+    BtidCalibration,
     PixelSizeCalibration,
     StigmatorCalibration,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "AnisoMagCalibration",
     "ApiKey",
     "Base",
+    "BtidCalibration",
     "Job",
     "JobEvent",
     "JobState",

@@ -83,3 +83,31 @@ class PixelSizeCalibration(OpticsKeyed, Base):
     pixel_size_uncertainty_A: Mapped[float | None] = mapped_column(Float)
     method: Mapped[str] = mapped_column(String(64))
     cs_mm_fitted: Mapped[float | None] = mapped_column(Float)
+
+
+class BtidCalibration(OpticsKeyed, Base):
+    """Beam-tilt-induced displacement: shift responses to focus and stigmators, and a reference.
+
+    G (unbinned pixels of image shift per mrad of beam tilt, from ± pairs) was measured at a
+    reference state whose defocus and astigmatism are known; focus_response is ∂G/∂defocus
+    (per nm) and stigmator_shift_responses ∂G/∂stig_x, ∂G/∂stig_y (per unit). See docs/btid.md.
+    """
+
+    __tablename__ = "btid_calibrations"
+
+    tilt_mrad: Mapped[float] = mapped_column(Float)
+    n_directions: Mapped[int]
+    reference_method: Mapped[str] = mapped_column(String(32))
+    reference_defocus_nm: Mapped[float] = mapped_column(Float)
+    reference_astig_x_nm: Mapped[float] = mapped_column(Float)
+    reference_astig_y_nm: Mapped[float] = mapped_column(Float)
+    reference_astig_uncertainty_nm: Mapped[float | None] = mapped_column(Float)
+    reference_stig_x: Mapped[float] = mapped_column(Float)
+    reference_stig_y: Mapped[float] = mapped_column(Float)
+    g_reference: Mapped[list[Any]]
+    focus_response: Mapped[list[Any]]
+    stigmator_shift_responses: Mapped[list[Any]]
+    astig_response_nm_per_unit: Mapped[list[Any]]
+    focus_step_nm: Mapped[float] = mapped_column(Float)
+    stig_step: Mapped[float] = mapped_column(Float)
+    residual_rms_px: Mapped[float | None] = mapped_column(Float)
