@@ -30,9 +30,11 @@ from tests.database import fresh_database
 SCOPE_ID = "krios-sim"
 SEED = 0
 CALIBRATION = {"exposure_s": 4.0}
-# 7 points over 3 µm around the reference 2.5 µm: K good enough to compensate 1.5 µm away
+# Corrected at the reference 2.5 µm first (a sweep through half a micron of astigmatism would
+# measure K poorly), then 7 steps of 2 frames over 3 µm: K good enough to compensate 2 µm away.
 SWEEP = {"defocus_start_nm": 1000.0, "defocus_stop_nm": 4000.0, "defocus_step_nm": 500.0,
-         "frames_per_step": 1, "exposure_s": 4.0}  # fmt: skip
+         "frames_per_step": 2, "exposure_s": 4.0, "correct_first": True,
+         "correction": {"exposure_s": 4.0, "frames": 2}}  # fmt: skip
 
 
 @dataclass(frozen=True)
