@@ -21,6 +21,7 @@ from astigd.app.api.routes import health, index, metrics
 from astigd.app.core.config import Settings
 from astigd.app.core.errors import install_error_handlers
 from astigd.app.core.inventory import load_inventory
+from astigd.app.core.key_cache import KeyCache
 from astigd.app.core.logging import configure_structlog, get_logger
 from astigd.app.core.metrics import Metrics
 from astigd.app.core.pool import create_pool
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.inventory = load_inventory(settings.scopes_file)
     app.state.metrics = Metrics()
+    app.state.key_cache = KeyCache(settings.auth.key_cache_s)
     app.state.spectra = KeptFrames()
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)

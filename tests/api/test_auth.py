@@ -53,10 +53,31 @@ def test_a_read_key_reads_by_bearer_or_header(client, keys):
     assert client.get("/api/v1/scopes", headers={"X-API-Key": keys["read"]}).status_code == 200
 
 
-def test_a_revoked_key_is_401(client, keys, database_engine):
+def revoke(database_engine, key: str) -> None:
     with make_session_factory(database_engine)() as session:
-        revoke_key(session, keys["read"].split("_")[1])
+        revoke_key(session, key.split("_")[1])
+
+
+def test_a_revoked_key_is_401(client, keys, database_engine):
+    revoke(database_engine, keys["read"])
     assert client.get("/api/v1/scopes", headers=bearer(keys["read"])).status_code == 401
+
+
+def test_an_accepted_key_is_trusted_for_the_cache_time(client, keys, database_engine):
+    """The default 5 s key cache spares pollers a database look-up on every request."""
+    assert client.get("/api/v1/scopes", headers=bearer(keys["read"])).status_code == 200
+    revoke(database_engine, keys["read"])
+    assert client.get("/api/v1/scopes", headers=bearer(keys["read"])).status_code == 200
+
+
+def test_without_the_key_cache_revocation_takes_effect_at_once(
+    db_url, tmp_path, clean_env, keys, database_engine
+):
+    app = create_app(make_settings(db_url, tmp_path, auth={"key_cache_s": 0.0}))
+    with TestClient(app) as client:
+        assert client.get("/api/v1/scopes", headers=bearer(keys["read"])).status_code == 200
+        revoke(database_engine, keys["read"])
+        assert client.get("/api/v1/scopes", headers=bearer(keys["read"])).status_code == 401
 
 
 @pytest.mark.parametrize(

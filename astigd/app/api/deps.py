@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import State
 
 from astigd.app.core.config import Settings
 from astigd.app.core.inventory import Inventory
+from astigd.app.core.key_cache import KeyCache
 from astigd.app.core.metrics import Metrics
 from astigd.app.core.security import KeyScope, grants
 from astigd.app.db.keys import authenticate
@@ -81,11 +84,11 @@ class Principal:
 ANONYMOUS_READER = Principal(None, ("read",))
 
 
-def require(needed: KeyScope) -> Callable[..., Principal]:
+def require(needed: KeyScope) -> Callable[..., Awaitable[Principal]]:
     """Return a dependency that admits callers whose key grants `needed` (401/403 otherwise)."""
 
-    def check(
-        sessions: SessionFactoryDep,
+    async def check(
+        request: Request,
         settings: SettingsDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
         header_key: Annotated[str | None, Depends(api_key_header)],
@@ -95,15 +98,31 @@ def require(needed: KeyScope) -> Callable[..., Principal]:
             if needed == "read" and settings.auth.anonymous_read:
                 return ANONYMOUS_READER
             raise _unauthorized("an API key is required (Authorization: Bearer KEY or X-API-Key)")
-        with sessions() as session:  # a short session: not held through a long request
-            key = authenticate(session, presented)
-        if key is None:
+        principal = await _principal(request.app.state, presented)
+        if principal is None:
             raise _unauthorized("the API key is unknown or revoked")
-        if not grants(key.scopes, needed):
+        if not grants(principal.scopes, needed):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key lacks the {needed!r} scope")
-        return Principal(key.prefix, tuple(key.scopes))
+        return principal
 
     return check
+
+
+async def _principal(state: State, presented: str) -> Principal | None:
+    """Return who a presented key is: from the key cache, else from the database."""
+    cache: KeyCache[Principal] = state.key_cache
+    principal = cache.get(presented)
+    if principal is None:
+        principal = await run_in_threadpool(_look_up, state.sessions, presented)
+        if principal is not None:
+            cache.put(presented, principal)
+    return principal
+
+
+def _look_up(sessions: sessionmaker[Session], presented: str) -> Principal | None:
+    with sessions() as session:
+        key = authenticate(session, presented)
+        return None if key is None else Principal(key.prefix, tuple(key.scopes))
 
 
 def _unauthorized(detail: str) -> HTTPException:

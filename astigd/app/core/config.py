@@ -62,6 +62,8 @@ class AuthSettings(BaseModel):
     """Who may do what without a key."""
 
     anonymous_read: bool = False
+    # Seconds an accepted key is trusted without a database look-up (a revoked key works that long).
+    key_cache_s: float = Field(5.0, ge=0.0, le=300.0)
 
 
 class LimitsSettings(BaseModel):

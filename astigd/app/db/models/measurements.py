@@ -23,7 +23,10 @@ class Measurement(AppendOnly, CreatedAt, Base):
     """One CTF fit: the fit's fields, its verdict, how it was made and the optics snapshot."""
 
     __tablename__ = "measurements"
-    __table_args__ = (Index("ix_measurements_scope_id_created_at", "scope_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_measurements_scope_id_created_at", "scope_id", "created_at"),
+        Index("ix_measurements_created_at_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     scope_id: Mapped[str | None] = mapped_column(ForeignKey("scopes.id"))
