@@ -2,7 +2,8 @@
 
 Three phases against `astigd serve`: a defocus-sweep job alone (its step latency), polling
 alone, and polling while the same job runs (API latency and the job's step latency under load).
-Each client polls every `--interval-s` seconds (a dashboard's cadence; starts are spread at
+Each client connects and polls once first (reported apart as `first_poll_ms`: the 50 connections
+open at once), then polls every `--interval-s` seconds (a dashboard's cadence; phases spread at
 random); `--interval-s 0` makes every client poll back to back, which measures capacity.
 Prints JSON. Run: python bench/api_load.py [--clients 50] [--seconds 20] [--interval-s 1]
 """
@@ -15,19 +16,23 @@ import json
 import random
 import sys
 import time
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from server import Server, astigd_server  # noqa: E402
+from server import Server, astigd_server, simulator_server  # noqa: E402
 
 TARGET_P99_MS = 100.0
 PATHS = ("/api/v1/measurements?limit=50", "/api/v1/jobs?limit=20")
 SWEEP = {"procedure": "defocus_sweep",
-         "params": {"defocus_start_nm": 800, "defocus_stop_nm": 2600, "defocus_step_nm": 300,
+         "params": {"defocus_start_nm": 800, "defocus_stop_nm": 3800, "defocus_step_nm": 150,
                     "frames_per_step": 2, "exposure_s": 0.5}}  # fmt: skip
 
 
@@ -39,43 +44,67 @@ def percentiles(values: list[float]) -> dict:
 
 
 async def poller(
-    server: Server, stop: asyncio.Event, samples: dict[str, list[float]], interval_s: float
+    server: Server, go: asyncio.Event, stop: asyncio.Event, polls: Polls, interval_s: float
 ) -> None:
-    """One client: poll the two lists in turn on its own connection until stopped."""
+    """One client: connect and poll once (a warm-up, kept apart), then poll the two lists in turn
+    on its own connection, from a random phase, until stopped."""
     async with httpx.AsyncClient(base_url=server.url, headers=server.auth, timeout=30) as client:
+        await timed_get(client, PATHS[0], polls.warm_up)
+        polls.ready += 1
+        await go.wait()
         turn, next_poll = 0, time.perf_counter() + random.uniform(0.0, interval_s)
         while not stop.is_set():
             await asyncio.sleep(max(0.0, next_poll - time.perf_counter()))
             next_poll += interval_s
-            path = PATHS[turn % len(PATHS)]
-            started = time.perf_counter()
-            response = await client.get(path)
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            key = path if response.status_code == 200 else f"{path} {response.status_code}"
-            samples.setdefault(key, []).append(elapsed_ms)
+            await timed_get(client, PATHS[turn % len(PATHS)], polls.samples)
             turn += 1
 
 
-async def load(
-    server: Server, clients: int, interval_s: float, until: asyncio.Future | float
-) -> dict:
-    """Poll with `clients` clients for a time, or until a job finishes; return latencies."""
-    stop, samples = asyncio.Event(), {}
-    tasks = [asyncio.create_task(poller(server, stop, samples, interval_s)) for _ in range(clients)]
+@dataclass
+class Polls:
+    """Latencies by path (status appended unless 200), the warm-up polls apart."""
+
+    warm_up: dict[str, list[float]] = field(default_factory=dict)
+    samples: dict[str, list[float]] = field(default_factory=dict)
+    ready: int = 0
+
+
+async def timed_get(client: httpx.AsyncClient, path: str, into: dict[str, list[float]]) -> None:
     started = time.perf_counter()
+    response = await client.get(path)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    key = path if response.status_code == 200 else f"{path} {response.status_code}"
+    into.setdefault(key, []).append(elapsed_ms)
+
+
+async def load(
+    server: Server, clients: int, interval_s: float, until: float | Callable[[], Awaitable[dict]]
+) -> dict:
+    """Connect `clients` clients, then poll for `until` seconds, or while the job `until()` runs
+    (started once every client is connected; its result is returned as "job"); return latencies."""
+    go, stop, polls = asyncio.Event(), asyncio.Event(), Polls()
+    tasks = [asyncio.create_task(poller(server, go, stop, polls, interval_s))
+             for _ in range(clients)]  # fmt: skip
+    while polls.ready < clients:
+        await asyncio.sleep(0.05)
+    go.set()
+    started, job = time.perf_counter(), None
     if isinstance(until, float):
         await asyncio.sleep(until)
     else:
-        await until
+        job = await until()
     stop.set()
     await asyncio.gather(*tasks)
     elapsed_s = time.perf_counter() - started
-    every = [value for values in samples.values() for value in values]
+    every = [value for values in polls.samples.values() for value in values]
+    warm_up = [value for values in polls.warm_up.values() for value in values]
     return {"clients": clients, "interval_s": interval_s, "seconds": round(elapsed_s, 1),
             "requests_per_s": round(len(every) / elapsed_s, 1), "all_ms": percentiles(every),
-            "by_path_ms": {path: percentiles(v) for path, v in samples.items()},
+            "by_path_ms": {path: percentiles(v) for path, v in polls.samples.items()},
+            "first_poll_ms": percentiles(warm_up),
             "target_p99_ms": TARGET_P99_MS,
-            "target_met": bool(every) and percentiles(every)["p99"] <= TARGET_P99_MS}  # fmt: skip
+            "target_met": bool(every) and percentiles(every)["p99"] <= TARGET_P99_MS,
+            **({"job": job} if job else {})}  # fmt: skip
 
 
 async def run_job(server: Server) -> dict:
@@ -94,10 +123,12 @@ async def run_job(server: Server) -> dict:
 async def bench(server: Server, clients: int, seconds: float, interval_s: float) -> dict:
     alone = await run_job(server)
     polling = await load(server, clients, interval_s, seconds)
-    job = asyncio.ensure_future(run_job(server))
-    under_load = await load(server, clients, interval_s, job)
-    return {"job_alone": alone, "polling_alone": polling,
-            "polling_with_job": under_load, "job_under_load": job.result()}  # fmt: skip
+    under_load = await load(server, clients, interval_s, lambda: run_job(server))
+    job = under_load.pop("job")
+    change = job["step_interval_ms"]["p50"] / alone["step_interval_ms"]["p50"] - 1
+    return {"job_alone": alone, "polling_alone": polling, "polling_with_job": under_load,
+            "job_under_load": job, "step_interval_change_percent": round(100 * change, 1),
+            "step_interval_target_met": abs(change) <= 0.20}  # fmt: skip
 
 
 def main() -> None:
@@ -105,11 +136,20 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--interval-s", type=float, default=1.0)
+    parser.add_argument(
+        "--scope", choices=["in-process", "remote"], default="in-process",
+        help="the embedded simulated scope, or `astigd simulator serve` driven as a Thermo scope",
+    )  # fmt: skip
     args = parser.parse_args()
-    env = {"ASTIGD_SIMULATOR__TIME_SCALE": "0"}  # steps are compute-bound, so load shows
-    with astigd_server(env) as server:
+    with ExitStack() as stack:
+        env = {"ASTIGD_SIMULATOR__TIME_SCALE": "0"}  # steps are compute-bound, so load shows
+        if args.scope == "remote":
+            scopes_file = Path(stack.enter_context(TemporaryDirectory())) / "scopes.yaml"
+            scopes_file.write_text(stack.enter_context(simulator_server()))
+            env["ASTIGD_SCOPES_FILE"] = str(scopes_file)
+        server = stack.enter_context(astigd_server(env))
         result = asyncio.run(bench(server, args.clients, args.seconds, args.interval_s))
-    print(json.dumps({"benchmark": "api_load", **result}, indent=2))
+    print(json.dumps({"benchmark": "api_load", "scope": args.scope, **result}, indent=2))
 
 
 if __name__ == "__main__":

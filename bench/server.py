@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
+import yaml
 
 KEY_TEXT = re.compile(r"astigd_[0-9a-f]{8}_\S+")
 
@@ -76,6 +77,34 @@ def astigd_server(
         except subprocess.TimeoutExpired:
             process.kill()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def simulator_server(seed: int = 0) -> Iterator[str]:
+    """Run `astigd simulator serve` (instant waits) until the block ends; yield an inventory
+    (YAML text) that drives it as the Thermo scope `sim`, as a facility's scope is driven."""
+    port = free_port()
+    command = [sys.executable, "-m", "astigd", "simulator", "serve", "--port", str(port),
+               "--seed", str(seed), "--time-scale", "0"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_answering(f"{url}/v1/astigd/optics", process)
+        yield yaml.safe_dump({"scopes": [{"id": "sim", "driver": "thermo", "address": url}]})
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _wait_answering(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            httpx.get(url, timeout=2).raise_for_status()
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer")
 
 
 def _wait_ready(url: str, keys: list[str], process: subprocess.Popen, timeout_s: float) -> None:

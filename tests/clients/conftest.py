@@ -8,14 +8,8 @@ does each morning, so compensation and advice have what they need.
 from __future__ import annotations
 
 import os
-import queue
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,8 +18,8 @@ import yaml
 from astigd.client import AstigdClient
 from astigd.drivers.simulator.config import SimulatorConfig
 from astigd.drivers.simulator.microscope import SimulatedMicroscope
-from tests.api.test_serve import free_port, read_lines, wait_for_http, wait_for_line
 from tests.database import fresh_database
+from tests.processes import free_port, running, wait_for_http, wait_for_line
 
 SCOPE_ID = "krios-sim"
 SEED = 0
@@ -71,28 +65,6 @@ def clean_env(**settings: str) -> dict[str, str]:
     return {**env, "PYTHONUNBUFFERED": "1", **settings}
 
 
-@contextmanager
-def running(command: list[str], env: dict[str, str], log: Path) -> Iterator[queue.Queue]:
-    """Run `python -m astigd ...`; yield its stdout lines; stop it at the end, even on failure."""
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "astigd", *command],
-            env=env, stdout=subprocess.PIPE, stderr=stderr, text=True,
-        )  # fmt: skip
-        lines: queue.Queue = queue.Queue()
-        threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
-        try:
-            yield lines
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            process.stdout.close()
-
-
 @pytest.fixture(scope="package")
 def service(tmp_path_factory) -> Iterator[Service]:
     """The simulator and the API as processes, the scope calibrated through the API."""
@@ -112,7 +84,7 @@ def service(tmp_path_factory) -> Iterator[Service]:
                         ASTIGD_SCOPES_FILE=str(scopes_file), ASTIGD_POOL__KIND="thread",
                         ASTIGD_POOL__WORKERS="2")  # fmt: skip
         api_command = ["serve", "--host", "127.0.0.1", "--port", str(api_port)]
-        with running(api_command, env, folder / "serve.log") as lines:
+        with running(api_command, env, folder / "serve.log") as (_, lines):
             key = wait_for_line(lines, "astigd_", [])
             url = f"http://127.0.0.1:{api_port}"
             wait_for_http(f"{url}/readyz", "astigd serve never became ready")

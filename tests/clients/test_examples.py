@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.test_serve import read_lines
 from tests.clients.conftest import SWEEP, Service
+from tests.processes import read_lines
 
 pytestmark = pytest.mark.integration
 EXAMPLES = Path(__file__).parents[2] / "examples"

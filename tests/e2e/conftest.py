@@ -7,11 +7,7 @@ Screenshots go to test-artifacts/e2e/ (or $ASTIGD_E2E_ARTIFACTS).
 from __future__ import annotations
 
 import os
-import queue
 import shutil
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.test_serve import free_port, read_lines, wait_for_line, wait_until_healthy
 from tests.database import fresh_database
+from tests.processes import free_port, running, wait_for_line, wait_until_healthy
 
 CHROMIUM = os.environ.get("ASTIGD_E2E_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(
@@ -67,31 +63,13 @@ def serving(folder: Path, database_url: str, extra_env: dict | None = None) -> I
     env = {name: value for name, value in os.environ.items() if not name.startswith("ASTIGD_")}
     env.update(SERVE_ENV, ASTIGD_DATA_DIR=str(folder / "data"), ASTIGD_DATABASE__URL=database_url)
     env.update(extra_env or {})
-    command = [
-        sys.executable,
-        "-m",
-        "astigd",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(free_port()),
-    ]
-    log = (folder / "serve.log").open("w")
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
-    try:
+    arguments = ["serve", "--host", "127.0.0.1", "--port", str(free_port())]
+    with running(arguments, env, folder / "serve.log") as (_, lines):
         seen: list[str] = []
         key = wait_for_line(lines, "astigd_", seen)
         url = wait_for_line(lines, "astigd: serving at http://127.0.0.1:", seen).split()[-1]
         wait_until_healthy(url)
         yield Service(url, key)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        process.stdout.close()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -20,11 +20,11 @@ import pytest
 from sqlalchemy import Engine, create_engine
 
 from tests.api.conftest import KEPT_ENV
-from tests.api.test_serve import free_port, wait_for_http
 from tests.database import fresh_database, on_postgresql
 from tests.integration.processes import Process
 from tests.jobs.conftest import SIMULATOR
 from tests.jobs.test_workflow_http import calibrated_inventory
+from tests.processes import free_port, wait_for_http
 
 START_TIMEOUT_S = 90.0
 FRAME_PX = 1024  # with 512-pixel frames the 600 nm calibration probes failed to converge

@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tests.api.test_serve import read_lines, wait_for_line
+from tests.processes import read_lines, wait_for_line
 
 STOP_TIMEOUT_S = 20
 

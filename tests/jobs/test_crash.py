@@ -17,14 +17,14 @@ import time
 import httpx
 import pytest
 
-from tests.api.test_serve import (
+from tests.database import fresh_database
+from tests.processes import (
     free_port,
     read_lines,
     wait_for_http,
     wait_for_line,
     wait_until_healthy,
 )
-from tests.database import fresh_database
 
 pytestmark = pytest.mark.integration
 CALIBRATE = {"procedure": "calibrate_stigmators", "params": {"exposure_s": 4.0}}
