@@ -1,8 +1,9 @@
-"""`astigd serve`: migrate the database, then serve the HTTP API (and, later, the dashboard)."""
+"""`astigd serve`: migrate the database, then serve the HTTP API and the dashboard."""
 
 from __future__ import annotations
 
 import contextlib
+import gc
 from typing import Annotated
 
 import typer
@@ -36,9 +37,20 @@ def serve_command(
         typer.echo(f"astigd serve: scope inventory: {error}", err=True)
         raise typer.Exit(2) from None
     prepare_database(settings.database_url)
+    freeze_startup_objects()
     typer.echo(f"astigd: serving at {dashboard_url(server.host, server.port)}", err=False)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after shutting down
         uvicorn.run(app, host=server.host, port=server.port, log_config=None, access_log=False)
+
+
+def freeze_startup_objects() -> None:
+    """Keep the objects made at start-up out of the garbage collector's full passes.
+
+    About 190 000 long-lived objects (modules, schemas, the app) made each full collection scan
+    them: a 180 ms pause of every request in flight, several times a minute under polling.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def prepare_database(database_url: str) -> None:

@@ -6,6 +6,7 @@ import logging
 
 from fastapi.testclient import TestClient
 
+from astigd.app.db import migrate
 from astigd.app.main import create_app
 from tests.api.conftest import make_settings
 from tests.database import fresh_database
@@ -18,7 +19,7 @@ def test_healthz_answers_ok(client):
 def test_readyz_is_200_at_head_with_a_live_pool(client):
     body = client.get("/readyz").json()
     assert body["status"] == "ready" and body["pool_alive"] and body["reasons"] == []
-    assert body["database_revision"] == ["0003"]
+    assert body["database_revision"] == sorted(migrate.head_revisions())
 
 
 def test_readyz_is_503_with_reasons_before_migration(tmp_path, clean_env):

@@ -79,10 +79,15 @@ class MeasurementFilter:
         return query.where(*conditions)
 
 
-def find_measurements(session: Session, where: MeasurementFilter) -> tuple[list[Measurement], int]:
-    """Return one page of matching measurements, newest first, and how many match in all."""
+def find_measurements(
+    session: Session, where: MeasurementFilter
+) -> tuple[list[dict[str, Any]], int]:
+    """Return one page of matching measurements as plain rows, newest first, and the total.
+
+    Plain rows, not ORM objects: a page is read often and never changed.
+    """
     total = session.scalar(where.apply(select(func.count(Measurement.id)))) or 0
-    page = where.apply(select(Measurement))
+    page = where.apply(select(Measurement.__table__))
     page = page.order_by(Measurement.created_at.desc(), Measurement.id.desc())
-    rows = session.scalars(page.limit(where.limit).offset(where.offset))
-    return list(rows), total
+    rows = session.execute(page.limit(where.limit).offset(where.offset)).mappings()
+    return [dict(row) for row in rows], total

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from pydantic import ValidationError
 
 from astigd.app.api.deps import ControlDep, ReadDep, SessionDep
+from astigd.app.api.responses import model_json
 from astigd.app.core.errors import clean_errors
 from astigd.app.core.inventory import SCOPE_ID_PATTERN
 from astigd.app.db.models import Job
@@ -84,11 +85,11 @@ def list_all_jobs(
     procedure: Annotated[str | None, Query(pattern=PROCEDURE_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> JobPage:
+) -> Response:
     """Return jobs, newest first, filtered by scope, state and procedure."""
     filters = {"scope_id": scope_id, "state": state, "procedure": procedure}
     jobs = list_jobs(session, filters, limit, offset)
-    return JobPage(items=[JobOut.from_row(job) for job in jobs], limit=limit, offset=offset)
+    return model_json(JobPage(items=[JobOut.from_row(j) for j in jobs], limit=limit, offset=offset))
 
 
 def _job(session: SessionDep, job_id: uuid.UUID) -> Job:

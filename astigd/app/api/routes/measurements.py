@@ -6,10 +6,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BeforeValidator
 
 from astigd.app.api.deps import InventoryDep, ReadDep, SessionDep
+from astigd.app.api.responses import model_json
 from astigd.app.core.inventory import SCOPE_ID_PATTERN
 from astigd.app.db.measurements import MeasurementFilter, find_measurements
 from astigd.app.db.models import Scope
@@ -57,7 +58,7 @@ def list_measurements(
     reliable: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-) -> MeasurementPage:
+) -> Response:
     """Return stored measurements, newest first."""
     known = scope_id is None or inventory.get(scope_id) or session.get(Scope, scope_id)
     if not known:
@@ -65,4 +66,4 @@ def list_measurements(
     where = MeasurementFilter(scope_id, job_id, since, until, reliable, limit, offset)
     rows, total = find_measurements(session, where)
     items = [MeasurementOut.model_validate(row) for row in rows]
-    return MeasurementPage(items=items, total=total, limit=limit, offset=offset)
+    return model_json(MeasurementPage(items=items, total=total, limit=limit, offset=offset))
