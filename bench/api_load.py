@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -140,16 +141,29 @@ def main() -> None:
         "--scope", choices=["in-process", "remote"], default="in-process",
         help="the embedded simulated scope, or `astigd simulator serve` driven as a Thermo scope",
     )  # fmt: skip
+    parser.add_argument(
+        "--time-scale", type=float, default=0.0,
+        help="simulated waits (exposure, settling) in real s per s; 0, the default, makes each "
+             "step pure computation, the worst case for sharing the CPU with the pollers",
+    )  # fmt: skip
+    parser.add_argument(
+        "--client-nice", type=int, default=0,
+        help="niceness of this load generator, to stand in for clients on machines of their own",
+    )  # fmt: skip
     args = parser.parse_args()
     with ExitStack() as stack:
-        env = {"ASTIGD_SIMULATOR__TIME_SCALE": "0"}  # steps are compute-bound, so load shows
+        env = {"ASTIGD_SIMULATOR__TIME_SCALE": str(args.time_scale)}
         if args.scope == "remote":
             scopes_file = Path(stack.enter_context(TemporaryDirectory())) / "scopes.yaml"
-            scopes_file.write_text(stack.enter_context(simulator_server()))
+            scopes_file.write_text(
+                stack.enter_context(simulator_server(time_scale=args.time_scale))
+            )
             env["ASTIGD_SCOPES_FILE"] = str(scopes_file)
         server = stack.enter_context(astigd_server(env))
+        os.nice(args.client_nice)  # after the server started, which keeps normal priority
         result = asyncio.run(bench(server, args.clients, args.seconds, args.interval_s))
-    print(json.dumps({"benchmark": "api_load", "scope": args.scope, **result}, indent=2))
+    settings = {"scope": args.scope, "time_scale": args.time_scale, "client_nice": args.client_nice}
+    print(json.dumps({"benchmark": "api_load", **settings, **result}, indent=2))
 
 
 if __name__ == "__main__":

@@ -80,12 +80,12 @@ def astigd_server(
 
 
 @contextmanager
-def simulator_server(seed: int = 0) -> Iterator[str]:
-    """Run `astigd simulator serve` (instant waits) until the block ends; yield an inventory
-    (YAML text) that drives it as the Thermo scope `sim`, as a facility's scope is driven."""
+def simulator_server(seed: int = 0, time_scale: float = 0.0) -> Iterator[str]:
+    """Run `astigd simulator serve` until the block ends; yield an inventory (YAML text) that
+    drives it as the Thermo scope `sim`, as a facility's scope is driven."""
     port = free_port()
     command = [sys.executable, "-m", "astigd", "simulator", "serve", "--port", str(port),
-               "--seed", str(seed), "--time-scale", "0"]  # fmt: skip
+               "--seed", str(seed), "--time-scale", str(time_scale)]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

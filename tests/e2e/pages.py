@@ -56,6 +56,7 @@ def expect_success(page: Page) -> None:
     """Wait until the followed job ends and fail, with the page's words, unless it succeeded."""
     state = wait_final(page)
     assert state == "succeeded", page.locator("#job-status").inner_text()
+    expect(page.locator("#job-select option:checked")).to_contain_text(" · succeeded · ")
 
 
 def plot(page: Page, element_id: str) -> dict[str, Any]:

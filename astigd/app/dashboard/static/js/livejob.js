@@ -20,9 +20,11 @@ export function init() {
   $("job-cancel").addEventListener("click", cancel);
 }
 
+const label = (job, state = job.state) =>
+  `${job.procedure} · ${state} · ${new Date(job.created_at).toLocaleTimeString()} · ${job.id.slice(0, 8)}`;
+
 export async function show(ctx, options = {}) {
   const jobs = (await api(`/jobs${query({ scope_id: ctx.scopeId, limit: 30 })}`)).items;
-  const label = (job) => `${job.procedure} · ${job.state} · ${new Date(job.created_at).toLocaleTimeString()} · ${job.id.slice(0, 8)}`;
   $("job-select").replaceChildren(...jobs.map((job) => new Option(label(job), job.id)));
   const wanted = options.jobId ?? follow.job?.id ?? jobs.find((job) => !FINAL.has(job.state))?.id ?? jobs[0]?.id;
   if (!wanted) {
@@ -89,6 +91,8 @@ function render() {
   const state = finalEvent?.payload.state ?? (events.length ? "running" : job.state);
   $("job-status").textContent = `${job.procedure} on ${job.scope_id}: ${state}` +
     (finalEvent?.payload.error ? ` (${finalEvent.payload.error})` : "");
+  const option = [...$("job-select").options].find((item) => item.value === job.id);
+  if (option) option.text = label(job, state);  // the list was read when the job was younger
   renderProgress(job, events);
   renderResult(job, finalEvent?.payload.result);
   renderTrajectory(events, finalEvent);

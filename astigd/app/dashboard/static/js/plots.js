@@ -7,7 +7,9 @@ const FONT = { family: "system-ui, sans-serif", size: 12 };
 export function draw(elementId, traces, layout = {}) {
   const base = { font: FONT, margin: { l: 60, r: 20, t: 40, b: 50 }, showlegend: true,
                  legend: { orientation: "h", y: -0.2 } };
-  return Plotly.react(elementId, traces, { ...base, ...layout }, CONFIG);
+  // Titles sit left, clear of the mode bar that Plotly puts top right.
+  const title = { x: 0.01, xanchor: "left", ...layout.title };
+  return Plotly.react(elementId, traces, { ...base, ...layout, title }, CONFIG);
 }
 
 /** Show a message in place of a plot that has no data yet. */

@@ -89,7 +89,8 @@ async function drawProfile(profile) {
     title: { text: `Magnification profile at ${fmt(profile.defocus_nm, 0)} nm (Fig. 5D)` },
     xaxis: { title: { text: "magnification (×)" }, type: "log" },
     yaxis: { title: { text: "astigmatism (nm)" }, rangemode: "tozero" },
-    yaxis2: { title: { text: "fitted defocus (µm)" }, overlaying: "y", side: "right" },
+    yaxis2: { title: { text: "fitted defocus (µm)" }, overlaying: "y", side: "right", tickformat: ".3f" },
+    margin: { l: 60, r: 80, t: 40, b: 50 },  // room for the right axis's ticks and title
   });
 }
 
