@@ -6,8 +6,8 @@ const FONT = { family: "system-ui, sans-serif", size: 12 };
 /** Draw (or redraw) a plot with the house layout. */
 export function draw(elementId, traces, layout = {}) {
   const base = { font: FONT, margin: { l: 60, r: 20, t: 40, b: 50 }, showlegend: true,
-                 legend: { orientation: "h", y: -0.2 } };
-  // Titles sit left, clear of the mode bar that Plotly puts top right.
+                 legend: { orientation: "h", y: -0.2 }, modebar: { orientation: "v" } };
+  // Titles sit left, and the mode bar stands upright at the right: they no longer overlap.
   const title = { x: 0.01, xanchor: "left", ...layout.title };
   return Plotly.react(elementId, traces, { ...base, ...layout, title }, CONFIG);
 }
