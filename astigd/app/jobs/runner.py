@@ -98,9 +98,15 @@ class JobRunner:
         return job
 
     async def _busy(self, scope_id: str) -> bool:
-        """Return whether the scope has a job, here or in the database, or a live lease."""
-        if self.handles[scope_id].lock.locked() or await self.db(has_pending, scope_id):
+        """Return whether the scope has a job, here or in the database, or a live lease.
+
+        A job whose final state is stored no longer counts while it lets go of the lock: a
+        client that saw it end may submit the next one at once.
+        """
+        if await self.db(has_pending, scope_id):
             return True
+        if self.handles[scope_id].lock.locked() and scope_id not in self._running:
+            return True  # moved directly (e.g. a compensated defocus change)
         lease = await self.db(leases.read_lease, scope_id)
         return lease is not None and lease.holder != self.holder and not _expired(lease)
 
