@@ -43,6 +43,7 @@ PROBE_TILES_PER_AXIS = 4
 # the CTF delocalizes signal far (high defocus and frequency), and a thin taper keeps nearly
 # every pixel. Measured with bench/fit.py (1024² frames): Tukey 0.05 beats 0.2 and 0.02.
 FRAME_TAPER_FRACTION = 0.05
+MIN_EXPECTED_FRACTION = 0.1  # floor of the expected power at a zero, against a poor background
 
 
 @dataclass(frozen=True)
@@ -220,23 +221,31 @@ def _refine_pass(
     if coarse_pass:  # a first pass only has to reach the basin: a subsample is enough
         stride = max(1, int(keep.sum()) // COARSE_PASS_SAMPLES)
         keep[np.arange(len(keep)) % stride != 0] = False
-    data = _ring_data(
-        values, geometry, radial, k_model, spectrum.n_tiles, keep, k_equiv is not None
-    )
     phase_model = PhaseModel(geometry, optics, keep)
+    rings = None if k_equiv is None else np.sin(phase_model.phase(*start[:3])) ** 2 - 0.5
+    data = _ring_data(values, geometry, radial, k_model, spectrum.n_tiles, keep, rings)
     tolerance_nm = 0.5 if coarse_pass else 0.01
     refinement = refine(data, phase_model, tuple(start), settings.astig_restraint_nm, tolerance_nm)
     return _Pass(refinement, data, phase_model, keep)
 
 
-def _ring_data(values, geometry, radial, k_model, n_tiles, keep, ring_envelope) -> RingData:
-    """Prepare samples; without a ring envelope yet, assume rings scale with the mean level."""
+def _ring_data(values, geometry, radial, k_model, n_tiles, keep, rings) -> RingData:
+    """Prepare samples; their noise follows the expected power, as a periodogram's scatter does.
+
+    Without rings fitted yet (`rings` None), assume rings and noise scale with the mean level.
+    With them (sin²chi − ½ at the start), the noise follows the rings: smaller at the zeros.
+    """
     k_kept = k_model[keep]
     background = geometry.smooth_curve(radial.background, k_kept)
     envelope = geometry.smooth_curve(radial.envelope, k_kept)
     level = np.maximum(background + 0.5 * envelope, 1e-6)
-    envelope = np.maximum(envelope, 0.0) if ring_envelope else level
-    return RingData(values[keep], level, envelope, level / np.sqrt(n_tiles * geometry.count[keep]))
+    if rings is None:
+        envelope = expected = level
+    else:
+        envelope = np.maximum(envelope, 0.0)
+        expected = np.maximum(level + envelope * rings, MIN_EXPECTED_FRACTION * level)
+    sigma = expected / np.sqrt(n_tiles * geometry.count[keep])
+    return RingData(values[keep], level, envelope, sigma)
 
 
 def _result(
