@@ -24,7 +24,7 @@ from astigd.workers.radial import (
     resolvable,
     search_mean_defocus,
 )
-from astigd.workers.refine import MAX_ITERATIONS, PhaseModel, Refinement, RingData, refine
+from astigd.workers.refine import PhaseModel, Refinement, RingData, refine
 from astigd.workers.results import CtfFit
 from astigd.workers.sectors import initial_astigmatism
 from astigd.workers.spectrum import (
@@ -43,9 +43,6 @@ PROBE_TILES_PER_AXIS = 4
 # the CTF delocalizes signal far (high defocus and frequency), and a thin taper keeps nearly
 # every pixel. Measured with bench/fit.py (1024² frames): Tukey 0.05 beats 0.2 and 0.02.
 FRAME_TAPER_FRACTION = 0.05
-# The final pass starts in the basin the first found: carbon frames converge within 7 steps
-# on bench/fit.py. One that needs many more has found no rings; it is not worth a long search.
-FINAL_ITERATIONS = 12
 MIN_EXPECTED_FRACTION = 0.1  # floor of the expected power at a zero, against a poor background
 
 
@@ -227,10 +224,8 @@ def _refine_pass(
     phase_model = PhaseModel(geometry, optics, keep)
     rings = None if k_equiv is None else np.sin(phase_model.phase(*start[:3])) ** 2 - 0.5
     data = _ring_data(values, geometry, radial, k_model, spectrum.n_tiles, keep, rings)
-    tolerance_nm, iterations = (0.5, MAX_ITERATIONS) if coarse_pass else (0.01, FINAL_ITERATIONS)
-    refinement = refine(
-        data, phase_model, tuple(start), settings.astig_restraint_nm, tolerance_nm, iterations
-    )
+    tolerance_nm = 0.5 if coarse_pass else 0.01
+    refinement = refine(data, phase_model, tuple(start), settings.astig_restraint_nm, tolerance_nm)
     return _Pass(refinement, data, phase_model, keep)
 
 

@@ -87,7 +87,6 @@ def refine(
     start: tuple[float, float, float],
     restraint_nm: float | None,
     tolerance_nm: float = 0.005,
-    max_iterations: int = MAX_ITERATIONS,
 ) -> Refinement:
     """Refine (mean, astig_x, astig_y, envelope scale) from a start by Levenberg–Marquardt."""
     problem = _Problem(data, phase_model, restraint_nm)
@@ -96,7 +95,7 @@ def refine(
     damping, converged = 1e-3, False
     if not np.all(np.diag(normal)[:3] > 0):
         return Refinement(params, normal, residual, cost, False)  # nothing constrains chi
-    for _ in range(max_iterations):
+    for _ in range(MAX_ITERATIONS):
         damped = normal + damping * np.diag(np.diag(normal))
         step = -np.linalg.lstsq(damped, gradient, rcond=None)[0]  # lstsq: no rings, no rank
         trial = problem.evaluate(params + step)
