@@ -30,6 +30,7 @@ from astigd.workers.sectors import initial_astigmatism
 from astigd.workers.spectrum import (
     InvalidFrameError,
     PowerSpectrum,
+    choose_box_px,
     estimate_power_spectrum,
     tile_count,
 )
@@ -39,9 +40,9 @@ DEFAULT_MAX_RES_A = 4.0
 NYQUIST_FRACTION = 0.9
 COARSE_PASS_SAMPLES = 6000
 PROBE_TILES_PER_AXIS = 4
-# A frame that fits in one box is one tile: the longest box keeps the most ring contrast where
-# the CTF delocalizes signal far (high defocus and frequency), and a thin taper keeps nearly
-# every pixel. Measured with bench/fit.py (1024² frames): Tukey 0.05 beats 0.2 and 0.02.
+# A square frame that fits in one box is one tile: the longest box keeps the most ring contrast
+# where the CTF delocalizes signal far (high defocus and frequency), and a thin taper keeps
+# nearly every pixel. Measured with bench/fit.py (1024² frames): Tukey 0.05 beats 0.2 and 0.02.
 FRAME_TAPER_FRACTION = 0.05
 MIN_EXPECTED_FRACTION = 0.1  # floor of the expected power at a zero, against a poor background
 
@@ -89,7 +90,7 @@ def fit_frame(
     settings = settings or FitSettings()
     started = time.perf_counter()
     backend = get_backend(settings.fft_backend, settings.fft_threads)
-    if max(np.shape(frame)) <= settings.max_box_px:
+    if choose_box_px(np.shape(frame), settings.max_box_px) >= max(np.shape(frame)):
         spectrum = estimate_power_spectrum(
             frame, optics.pixel_size_A, settings.max_box_px, backend, 1, FRAME_TAPER_FRACTION
         )
