@@ -42,7 +42,8 @@ COARSE_PASS_SAMPLES = 6000
 PROBE_TILES_PER_AXIS = 4
 # A square frame that fits in one box is one tile: the longest box keeps the most ring contrast
 # where the CTF delocalizes signal far (high defocus and frequency), and a thin taper keeps
-# nearly every pixel. Measured with bench/fit.py (1024² frames): Tukey 0.05 beats 0.2 and 0.02.
+# nearly every pixel. Measured with bench/fit.py (1024² frames): Tukey 0.05 beats 0.1 and 0.2;
+# with 0.02 or none, the edge cross sent a high-defocus frame into a wrong basin.
 FRAME_TAPER_FRACTION = 0.05
 MIN_EXPECTED_FRACTION = 0.1  # floor of the expected power at a zero, against a poor background
 
@@ -102,7 +103,7 @@ def fit_frame(
 
 
 def _tiled_spectrum(frame, optics, settings, aniso, backend) -> tuple[PowerSpectrum, _Coarse]:
-    """Return the spectrum of a frame larger than a box, and the mean-defocus search on it.
+    """Return the spectrum of a frame one box cannot cover, and the mean-defocus search on it.
 
     A probe spectrum from a few tiles gives the mean defocus, which sets the box: the smallest
     that samples the rings at the band's edge (up to max_box_px). The full spectrum is then
