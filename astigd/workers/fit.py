@@ -43,7 +43,7 @@ PROBE_TILES_PER_AXIS = 4
 # A square frame that fits in one box is one tile: the longest box keeps the most ring contrast
 # where the CTF delocalizes signal far (high defocus and frequency), and a thin taper keeps
 # nearly every pixel. Measured with bench/fit.py (1024² frames): Tukey 0.05 beats 0.1 and 0.2;
-# with 0.02 or none, the edge cross sent a high-defocus frame into a wrong basin.
+# with 0.02 or none, one high-defocus frame (seed 11) fell into a wrong basin.
 FRAME_TAPER_FRACTION = 0.05
 MIN_EXPECTED_FRACTION = 0.1  # floor of the expected power at a zero, against a poor background
 
