@@ -76,9 +76,9 @@ def tile_count(shape: tuple[int, int], box_px: int) -> int:
 
 
 @lru_cache(maxsize=8)
-def taper(box_px: int) -> np.ndarray:
+def taper(box_px: int, fraction: float = TAPER_FRACTION) -> np.ndarray:
     """Return the 2D Tukey window that suppresses the tile-edge cross in the spectrum."""
-    edge = scipy.signal.windows.tukey(box_px, TAPER_FRACTION).astype(np.float32)
+    edge = scipy.signal.windows.tukey(box_px, fraction).astype(np.float32)
     window = np.outer(edge, edge)
     window.setflags(write=False)
     return window
@@ -104,6 +104,7 @@ def estimate_power_spectrum(
     box_px: int = 512,
     backend: FftBackend | None = None,
     max_tiles_per_axis: int = MAX_TILES_PER_AXIS,
+    taper_fraction: float = TAPER_FRACTION,
 ) -> PowerSpectrum:
     """Average the periodograms of tapered, overlapping tiles of a frame."""
     image = validate_frame(frame)
@@ -111,7 +112,7 @@ def estimate_power_spectrum(
     box = choose_box_px(image.shape, box_px)
     rows, cols = (tile_starts(length, box, max_tiles_per_axis) for length in image.shape)
     origins = [(int(y), int(x)) for y in rows for x in cols]
-    window = taper(box)
+    window = taper(box, taper_fraction)
     total = np.zeros((box, box // 2 + 1))
     for first in range(0, len(origins), TILES_PER_BATCH):
         batch = origins[first : first + TILES_PER_BATCH]
