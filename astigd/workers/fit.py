@@ -45,6 +45,7 @@ PROBE_TILES_PER_AXIS = 4
 # nearly every pixel. Measured with bench/fit.py (1024² frames): Tukey 0.05 beats 0.1 and 0.2;
 # with 0.02 or none, one high-defocus frame (seed 11) fell into a wrong basin.
 FRAME_TAPER_FRACTION = 0.05
+MIN_ONE_BOX_PX = 1024  # smaller frames keep one Tukey-0.2 tile: only 1024² and up were measured
 MIN_EXPECTED_FRACTION = 0.1  # floor of the expected power at a zero, against a poor background
 
 
@@ -91,7 +92,7 @@ def fit_frame(
     settings = settings or FitSettings()
     started = time.perf_counter()
     backend = get_backend(settings.fft_backend, settings.fft_threads)
-    if choose_box_px(np.shape(frame), settings.max_box_px) >= max(np.shape(frame)):
+    if _one_box(np.shape(frame), settings):
         spectrum = estimate_power_spectrum(
             frame, optics.pixel_size_A, settings.max_box_px, backend, 1, FRAME_TAPER_FRACTION
         )
@@ -100,6 +101,12 @@ def fit_frame(
         spectrum, coarse = _tiled_spectrum(frame, optics, settings, aniso, backend)
     fit = fit_spectrum(spectrum, optics, settings, aniso, diagnostics, coarse)
     return replace(fit, elapsed_ms=(time.perf_counter() - started) * 1e3)
+
+
+def _one_box(shape: tuple[int, ...], settings: FitSettings) -> bool:
+    """Return whether the frame is one tile: square, no larger than a box, and large enough."""
+    side = max(shape)
+    return min(shape) >= MIN_ONE_BOX_PX and choose_box_px(shape, settings.max_box_px) >= side
 
 
 def _tiled_spectrum(frame, optics, settings, aniso, backend) -> tuple[PowerSpectrum, _Coarse]:
