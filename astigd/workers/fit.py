@@ -45,7 +45,7 @@ PROBE_TILES_PER_AXIS = 4
 # nearly every pixel. Measured with bench/fit.py (1024² frames): Tukey 0.05 beats 0.1 and 0.2;
 # with 0.02 or none, one high-defocus frame (seed 11) fell into a wrong basin.
 FRAME_TAPER_FRACTION = 0.05
-MIN_ONE_BOX_PX = 1024  # smaller frames keep one Tukey-0.2 tile: only 1024² and up were measured
+MIN_ONE_BOX_PX = 1024  # smaller frames keep one Tukey-0.2 tile and level weights (_measured_size)
 MIN_EXPECTED_FRACTION = 0.1  # floor of the expected power at a zero, against a poor background
 
 
@@ -231,11 +231,22 @@ def _refine_pass(
         stride = max(1, int(keep.sum()) // COARSE_PASS_SAMPLES)
         keep[np.arange(len(keep)) % stride != 0] = False
     phase_model = PhaseModel(geometry, optics, keep)
-    rings = None if k_equiv is None else np.sin(phase_model.phase(*start[:3])) ** 2 - 0.5
+    rings = None
+    if k_equiv is not None and _measured_size(spectrum):
+        rings = np.sin(phase_model.phase(*start[:3])) ** 2 - 0.5
     data = _ring_data(values, geometry, radial, k_model, spectrum.n_tiles, keep, rings)
     tolerance_nm = 0.5 if coarse_pass else 0.01
     refinement = refine(data, phase_model, tuple(start), settings.astig_restraint_nm, tolerance_nm)
     return _Pass(refinement, data, phase_model, keep)
+
+
+def _measured_size(spectrum: PowerSpectrum) -> bool:
+    """Return whether the spectrum covers a 1024² frame or more, for the expected-power weights.
+
+    They were measured on such frames (bench/fit.py); on 512² frames, calibration probes with
+    ~1 µm of astigmatism sometimes failed to converge with them, so those keep level weights.
+    """
+    return spectrum.n_tiles * spectrum.box_px**2 >= MIN_ONE_BOX_PX**2
 
 
 def _ring_data(values, geometry, radial, k_model, n_tiles, keep, rings) -> RingData:

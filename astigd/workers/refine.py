@@ -10,7 +10,6 @@ from astigd.workers.ctf import Optics
 from astigd.workers.geometry import SpectrumGeometry
 
 MAX_ITERATIONS = 30
-NEGLIGIBLE_FRACTION_OF_ERROR = 0.01
 
 
 @dataclass(frozen=True)
@@ -100,30 +99,24 @@ def refine(
         damped = normal + damping * np.diag(np.diag(normal))
         step = -np.linalg.lstsq(damped, gradient, rcond=None)[0]  # lstsq: no rings, no rank
         trial = problem.evaluate(params + step)
+        small = np.all(np.abs(step[:3]) < tolerance_nm) and abs(step[3]) < 1e-3
         if trial[0] < cost:
             params = params + step
             cost, residual, normal, gradient = trial
             damping = max(damping / 4.0, 1e-7)
-            converged = _negligible(step, normal, tolerance_nm, 1e-3)
+            converged = bool(small)
         else:
             damping *= 8.0
             # float32 costs cannot confirm sub-tolerance moves near the minimum: count it found
             # when the undamped Gauss-Newton step from here is that small; else give up once
             # nothing is downhill.
-            newton = np.linalg.lstsq(normal, -gradient, rcond=None)[0]
-            converged = _negligible(newton, normal, 10.0 * tolerance_nm, 1e-2) or damping > 1e6
+            converged = _newton_step_small(normal, gradient, tolerance_nm) or damping > 1e6
         if converged:
             break
     return Refinement(params, normal, residual, cost, converged)
 
 
-def _negligible(
-    step: np.ndarray, normal: np.ndarray, tolerance_nm: float, scale_tol: float
-) -> bool:
-    """Return whether a step is within the tolerance or a hundredth of each standard error.
-
-    The second bound lets a well-determined minimum that the steps creep towards count as found.
-    """
-    errors_nm = np.sqrt(np.abs(np.diag(np.linalg.pinv(normal))[:3]))
-    bound_nm = np.maximum(tolerance_nm, NEGLIGIBLE_FRACTION_OF_ERROR * errors_nm)
-    return bool(np.all(np.abs(step[:3]) < bound_nm) and abs(step[3]) < scale_tol)
+def _newton_step_small(normal: np.ndarray, gradient: np.ndarray, tolerance_nm: float) -> bool:
+    """Return whether the undamped step is within ten tolerances (float32 cost noise)."""
+    step = np.linalg.lstsq(normal, gradient, rcond=None)[0]
+    return bool(np.all(np.abs(step[:3]) < 10.0 * tolerance_nm) and abs(step[3]) < 1e-2)

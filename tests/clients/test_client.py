@@ -54,7 +54,7 @@ def test_api_refusals_become_client_errors_with_the_api_message(service):
 
 def test_a_job_is_followed_over_the_websocket_in_order_to_its_end(calibrated):
     with calibrated.client() as client:
-        # two frames: one 512² frame through ~0.5 µm of astigmatism can fail the uncertainty gate
+        client.set_defocus(calibrated.scope_id, 2500.0)  # where the fixture's sweep corrected
         params = {"measure_only": True, "exposure_s": 4.0, "frames": 2}
         job = client.submit_job(calibrated.scope_id, "correct", params)
         streamed = list(client.follow_job(job.id))
