@@ -231,10 +231,12 @@ def _refine_pass(
         stride = max(1, int(keep.sum()) // COARSE_PASS_SAMPLES)
         keep[np.arange(len(keep)) % stride != 0] = False
     phase_model = PhaseModel(geometry, optics, keep)
-    rings = None
-    if k_equiv is not None and _measured_size(spectrum):
+    ring_envelope, rings = k_equiv is not None, None
+    if ring_envelope and _measured_size(spectrum):
         rings = np.sin(phase_model.phase(*start[:3])) ** 2 - 0.5
-    data = _ring_data(values, geometry, radial, k_model, spectrum.n_tiles, keep, rings)
+    data = _ring_data(
+        values, geometry, radial, k_model, spectrum.n_tiles, keep, ring_envelope, rings
+    )
     tolerance_nm = 0.5 if coarse_pass else 0.01
     refinement = refine(data, phase_model, tuple(start), settings.astig_restraint_nm, tolerance_nm)
     return _Pass(refinement, data, phase_model, keep)
@@ -249,20 +251,20 @@ def _measured_size(spectrum: PowerSpectrum) -> bool:
     return spectrum.n_tiles * spectrum.box_px**2 >= MIN_ONE_BOX_PX**2
 
 
-def _ring_data(values, geometry, radial, k_model, n_tiles, keep, rings) -> RingData:
-    """Prepare samples; their noise follows the expected power, as a periodogram's scatter does.
+def _ring_data(values, geometry, radial, k_model, n_tiles, keep, ring_envelope, rings) -> RingData:
+    """Prepare samples and their noise, which follows the expected power as a periodogram's does.
 
-    Without rings fitted yet (`rings` None), assume rings and noise scale with the mean level.
-    With them (sin²chi − ½ at the start), the noise follows the rings: smaller at the zeros.
+    Without a ring envelope yet, assume rings and noise scale with the mean level. With it, the
+    noise is the mean level, or, given the rings at the start (sin²chi − ½), the expected power
+    with the rings: smaller at the zeros.
     """
     k_kept = k_model[keep]
     background = geometry.smooth_curve(radial.background, k_kept)
     envelope = geometry.smooth_curve(radial.envelope, k_kept)
     level = np.maximum(background + 0.5 * envelope, 1e-6)
-    if rings is None:
-        envelope = expected = level
-    else:
-        envelope = np.maximum(envelope, 0.0)
+    envelope = np.maximum(envelope, 0.0) if ring_envelope else level
+    expected = level
+    if rings is not None:
         expected = np.maximum(level + envelope * rings, MIN_EXPECTED_FRACTION * level)
     sigma = expected / np.sqrt(n_tiles * geometry.count[keep])
     return RingData(values[keep], level, envelope, sigma)
