@@ -10,8 +10,10 @@ Each fit asks for one `ctf` resource slot, so fits only run on workers started w
 and never more at once than the slots a worker declares. Fits are pure and idempotent: when a
 worker dies, the scheduler reruns its tasks elsewhere (up to `distributed.scheduler.
 allowed-failures` times, then the fit fails with `KilledWorker`). Fits that raise are not
-retried, since the same frame raises again. Optics are never moved from a compute task; only
-the control process drives a scope.
+retried, since the same frame raises again. When no worker with a CTF slot is left, a fit waits
+in the scheduler; the pool's fit timeout (`ASTIGD_POOL__FIT_TIMEOUT_S`, in `workers.pool.FitPool`)
+then cancels it and raises `FitTimeoutError`, which fails the job and restores the scope. Optics
+are never moved from a compute task; only the control process drives a scope.
 
 Frames travel inside their task rather than being scattered to a worker first: a scattered frame
 dies with its worker and its fit could not be rerun. A 4096² frame is 32–64 MiB, above Dask's
@@ -25,6 +27,7 @@ from typing import Any
 
 CTF_RESOURCE = "ctf"
 CONNECT_TIMEOUT_S = 20.0
+SCHEDULER_QUERY_S = 2.0
 LARGE_TASK_WARNING = "1GiB"  # frames are meant to travel with their fit
 
 
@@ -53,6 +56,23 @@ class DaskPool(Executor):
         # pure=False: every fit is its own task, and frames are not hashed to name it.
         self._executor = self.client.get_executor(resources={CTF_RESOURCE: 1}, pure=False)
 
+    @property
+    def stall_hint(self) -> str:
+        """Return what a fit that never finishes most likely means."""
+        address = self.client.scheduler.address
+        return f"is any worker with a `{CTF_RESOURCE}` resource connected to {address}?"
+
+    def ctf_workers(self) -> int | None:
+        """Return how many running workers offer CTF slots (None if the scheduler is silent)."""
+        try:
+            info = self.client.sync(
+                self.client.scheduler.identity, n_workers=-1, callback_timeout=SCHEDULER_QUERY_S
+            )
+        except (OSError, TimeoutError):
+            return None
+        workers = info.get("workers", {}).values()
+        return sum(1 for w in workers if w.get("resources", {}).get(CTF_RESOURCE))
+
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
         """Run `fn(*args, **kwargs)` on a worker with a free CTF slot."""
         return self._executor.submit(fn, *args, **kwargs)
@@ -71,7 +91,11 @@ def worker_arguments(scheduler: str, nthreads: int, slots: int, name: str | None
 
 
 def dask_setup(worker: Any) -> None:
-    """Warm a starting worker (Dask's preload hook): load FFTW wisdom and fit a frame once."""
+    """Warm a starting worker (Dask's preload hook): plan real frames' FFTs, keep the wisdom.
+
+    The frame shapes and the wisdom file come from $ASTIGD_WARM_FRAME_SHAPES and
+    $ASTIGD_FFTW_WISDOM (`astigd worker --warm-shapes/--wisdom` set them), see `fft_wisdom`.
+    """
     from astigd.workers.pool import warm_worker
 
     warm_worker()

@@ -51,6 +51,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     pool = settings.pool
     executor = await run_in_threadpool(create_pool, pool)  # a Dask client connects here
     app.state.executor = executor
+    app.state.metrics.watch_pool(executor)
     for _ in range(pool.workers if pool.kind == "local" else 0):
         executor.submit(int)  # start the workers now, so they warm up before the first fit
     jobs = await start_jobs(app, executor)

@@ -7,6 +7,7 @@ import typer
 from astigd import __version__
 from astigd.cli import db, keys
 from astigd.cli.fit import fit_command
+from astigd.cli.scope_pc import scope_pc_app
 from astigd.cli.serve import serve_command
 from astigd.cli.simulator import simulator_app
 from astigd.cli.worker import PASS_THROUGH, worker_command
@@ -24,6 +25,7 @@ app.command("worker", context_settings=PASS_THROUGH)(worker_command)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(simulator_app, name="simulator")
+app.add_typer(scope_pc_app, name="scope-pc")
 
 
 def _print_version(value: bool) -> None:

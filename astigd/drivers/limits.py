@@ -35,6 +35,7 @@ class ScopeTiming:
     busy_retries: int = 3
     busy_backoff_s: float = 0.5
     settle_s: float = 0.5
+    restore_patience_s: float = 30.0  # a scope that timed out may answer late: restore retries
 
 
 def check_stigmator(limits: ScopeLimits, current: tuple[float, float], target: tuple[float, float]):

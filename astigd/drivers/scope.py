@@ -7,12 +7,13 @@ read-back, backlash, settling and audit, so that vendor backends stay thin.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from astigd.drivers import backlash
 from astigd.drivers.audit import emit
-from astigd.drivers.errors import ReadbackError, ScopeError
+from astigd.drivers.errors import ReadbackError, ScopeError, ScopeTimeoutError
 from astigd.drivers.limits import check_beam_tilt, check_defocus, check_exposure, check_stigmator
 from astigd.drivers.records import AuditRecord, Frame, OpticsSnapshot, utc_now
 from astigd.drivers.scope_state import Pair, ScopeState
@@ -101,8 +102,20 @@ class Scope(ScopeState):
         """Return magnification, defocus, beam tilt and stigmator to a snapshot.
 
         Each optic is moved only when it differs, magnification first; the stigmator walks
-        back within the per-move limit.
+        back within the per-move limit. A restore that times out starts over until
+        `timing.restore_patience_s` has passed: a call that timed out may still hold the vendor
+        thread, and the scope usually answers again once it is done.
         """
+        deadline = time.monotonic() + self.timing.restore_patience_s
+        while True:
+            try:
+                return await self._restore_once(snapshot)
+            except ScopeTimeoutError:
+                if time.monotonic() >= deadline:
+                    raise
+
+    async def _restore_once(self, snapshot: OpticsSnapshot) -> None:
+        """Move each optic that differs from the snapshot back to it."""
         limits = self.limits
         if await self.get_mag_index() != snapshot.mag.index:
             await self.set_mag_index(snapshot.mag.index)

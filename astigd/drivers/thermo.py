@@ -4,8 +4,9 @@ Extension endpoints (the contract with astigd's server side)
 -------------------------------------------------------------
 temscript 2.1 has no endpoint for the rotation centre or the magnification table, and its
 ``/v1/defocus`` is in arbitrary units on non-Titan software. The server side (the simulated
-scope's ``astigd simulator serve``, or a patched temscript server on the scope PC) serves these
-next to temscript's own ``/v1/...`` endpoints, on the same host and port:
+scope's ``astigd simulator serve``, or ``astigd scope-pc serve`` on the scope PC; both in
+``astigd.drivers.temscript_server``) serves these next to temscript's own ``/v1/...`` endpoints,
+on the same host and port:
 
 ==================================  ======  ===========================  ======================
 endpoint                            method  JSON body (PUT) / reply      units

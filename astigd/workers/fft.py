@@ -13,7 +13,10 @@ import scipy.fft
 
 DEFAULT_BACKEND = "pyfftw"
 BACKEND_ENV = "ASTIGD_FFT_BACKEND"
-PLANNING_TIME_LIMIT_S = 0.5  # per new shape; saved wisdom makes later processes plan instantly
+PLANNING_TIME_LIMIT_S = 0.5  # per new shape met mid-fit; saved wisdom makes planning instant
+# FFTW saves no reusable wisdom for a plan whose search hit the time limit, so planning ahead
+# (a worker's warm-up) searches in full: a few seconds for 4096² frames' stacks on two cores.
+AHEAD_TIME_LIMIT_S = None
 
 Filler = Callable[[np.ndarray], None]
 
@@ -22,6 +25,15 @@ class FftBackend(Protocol):
     """Computes summed periodograms of a stack of tiles."""
 
     name: str
+
+    def plan(self, shape: tuple[int, int, int]) -> None:
+        """Prepare the transform of a float32 (n, rows, cols) stack before it is first needed."""
+        ...
+
+    @property
+    def planned(self) -> frozenset[tuple[int, int, int]]:
+        """Return the stack shapes planned so far."""
+        ...
 
     def power_sum(self, shape: tuple[int, int, int], fill: Filler) -> np.ndarray:
         """Let `fill` write a float32 (n, rows, cols) stack; return Σ|FFT|² on the half plane."""
@@ -41,6 +53,14 @@ class ScipyBackend:
 
     def __init__(self, threads: int) -> None:
         self.threads = threads
+
+    def plan(self, shape: tuple[int, int, int]) -> None:
+        """Do nothing: scipy.fft needs no plans."""
+
+    @property
+    def planned(self) -> frozenset[tuple[int, int, int]]:
+        """Return no shapes: scipy.fft keeps no plans."""
+        return frozenset()
 
     def power_sum(self, shape: tuple[int, int, int], fill: Filler) -> np.ndarray:
         """Return Σ|FFT|² over the stack that `fill` writes."""
@@ -62,7 +82,20 @@ class PyfftwBackend:
         self._plans: dict[tuple[int, int, int], object] = {}
         self._lock = threading.Lock()
 
-    def _plan(self, shape: tuple[int, int, int]):
+    def plan(self, shape: tuple[int, int, int]) -> None:
+        """Plan the stack shape now, in full (FFTW_MEASURE, or instantly from loaded wisdom)."""
+        with self._lock:
+            self._plan(tuple(int(n) for n in shape), AHEAD_TIME_LIMIT_S)
+
+    @property
+    def planned(self) -> frozenset[tuple[int, int, int]]:
+        """Return the stack shapes this backend holds plans for."""
+        with self._lock:
+            return frozenset(self._plans)
+
+    def _plan(
+        self, shape: tuple[int, int, int], time_limit_s: float | None = PLANNING_TIME_LIMIT_S
+    ):
         if shape not in self._plans:
             tiles = self._pyfftw.empty_aligned(shape, dtype=np.float32)
             spectra = self._pyfftw.empty_aligned((*shape[:2], shape[2] // 2 + 1), np.complex64)
@@ -72,7 +105,7 @@ class PyfftwBackend:
                 axes=(-2, -1),
                 flags=("FFTW_MEASURE",),
                 threads=self.threads,
-                planning_timelimit=PLANNING_TIME_LIMIT_S,
+                planning_timelimit=time_limit_s,
             )
         return self._plans[shape]
 

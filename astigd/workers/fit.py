@@ -28,10 +28,12 @@ from astigd.workers.refine import PhaseModel, Refinement, RingData, refine
 from astigd.workers.results import CtfFit
 from astigd.workers.sectors import initial_astigmatism
 from astigd.workers.spectrum import (
+    MIN_BOX_PX,
     InvalidFrameError,
     PowerSpectrum,
     choose_box_px,
     estimate_power_spectrum,
+    stack_shapes,
     tile_count,
 )
 
@@ -47,6 +49,12 @@ PROBE_TILES_PER_AXIS = 4
 FRAME_TAPER_FRACTION = 0.05
 MIN_ONE_BOX_PX = 1024  # smaller frames keep one Tukey-0.2 tile and level weights (_measured_size)
 MIN_EXPECTED_FRACTION = 0.1  # floor of the expected power at a zero, against a poor background
+# The final pass measures the ring envelope along the rings it starts from. When a coarse pass
+# ended in a wrong basin, the final refinement may still find the right one, but with an envelope
+# measured along the wrong rings (a low score and an inflated uncertainty): measure it again
+# there. SAME_RINGS_NM is how far (defocus or an astigmatism component) counts as "there".
+ENVELOPE_UPDATES = 4
+SAME_RINGS_NM = 20.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,31 @@ def _one_box(shape: tuple[int, ...], settings: FitSettings) -> bool:
     """Return whether the frame is one tile: square, no larger than a box, and large enough."""
     side = max(shape)
     return min(shape) >= MIN_ONE_BOX_PX and choose_box_px(shape, settings.max_box_px) >= side
+
+
+def fft_shapes(
+    frame_shape: tuple[int, int], settings: FitSettings | None = None
+) -> set[tuple[int, int, int]]:
+    """Return every (tiles, box, box) FFT stack a fit of a frame of this shape may plan.
+
+    A tiled frame's box depends on its defocus (`box_for_rings`): the probe box doubled until
+    max_box_px or the frame's side, so each of those boxes is included.
+    """
+    settings = settings or FitSettings()
+    if len(frame_shape) != 2 or min(frame_shape) < MIN_BOX_PX:
+        raise ValueError(f"frame shape {frame_shape} is not a 2D frame of at least {MIN_BOX_PX} px")
+    if _one_box(frame_shape, settings):
+        return stack_shapes(frame_shape, settings.max_box_px, 1)
+    shapes = stack_shapes(frame_shape, settings.box_px, PROBE_TILES_PER_AXIS)
+    probe_box = choose_box_px(frame_shape, settings.box_px)
+    largest = min(settings.max_box_px, min(frame_shape))
+    box = probe_box
+    while True:
+        box_used = min(box, largest)
+        shapes |= stack_shapes(frame_shape, box_used)
+        if box_used >= largest:
+            return shapes
+        box *= 2
 
 
 def _tiled_spectrum(frame, optics, settings, aniso, backend) -> tuple[PowerSpectrum, _Coarse]:
@@ -173,15 +206,37 @@ def fit_spectrum(
         _refine_pass(values, spectrum, geometry, coarse.radial, None, start, optics, settings, True)
         for start in starts
     ]
-    first = min(passes, key=lambda p: p.refinement.cost)
-    defocus_map = _azimuthal_defocus(geometry, first.params)
-    k_equiv = equivalent_k(geometry.k2_invA2, defocus_map, first.params[0], optics)
-    fine = np.linspace(first.params[0] - 25.0, first.params[0] + 25.0, 11)
-    radial = _radial_search(values, spectrum.n_tiles, geometry, k_equiv, fine, optics)
-    final = _refine_pass(
-        values, spectrum, geometry, radial, k_equiv, first.params[:3], optics, settings, False
-    )
+    plausible = [p for p in passes if _in_search_range(p.params, settings)] or passes
+    start = min(plausible, key=lambda p: p.refinement.cost).params[:3]
+    final = _final_pass(values, spectrum, geometry, start, optics, settings)
+    for _ in range(ENVELOPE_UPDATES):
+        if _same_rings(final.params[:3], start):
+            break
+        start = final.params[:3]
+        final = _final_pass(values, spectrum, geometry, start, optics, settings)
     return _result(final, spectrum, geometry, optics, settings, trials, started, aniso, diagnostics)
+
+
+def _in_search_range(params: np.ndarray, settings: FitSettings) -> bool:
+    """Return whether a pass ended inside the defocus and astigmatism search ranges."""
+    astig_nm = math.hypot(params[1], params[2])
+    return settings.defocus_min_nm <= params[0] <= settings.defocus_max_nm and (
+        astig_nm <= settings.max_astig_nm
+    )
+
+
+def _final_pass(values, spectrum, geometry, start, optics, settings) -> _Pass:
+    """Measure the ring envelope along the rings of `start`, then refine from there."""
+    defocus_map = _azimuthal_defocus(geometry, start)
+    k_equiv = equivalent_k(geometry.k2_invA2, defocus_map, start[0], optics)
+    fine = np.linspace(start[0] - 25.0, start[0] + 25.0, 11)
+    radial = _radial_search(values, spectrum.n_tiles, geometry, k_equiv, fine, optics)
+    return _refine_pass(values, spectrum, geometry, radial, k_equiv, start, optics, settings, False)
+
+
+def _same_rings(params: np.ndarray, start: np.ndarray) -> bool:
+    """Return whether the refinement stayed near its start, so the envelope measured there holds."""
+    return bool(np.max(np.abs(np.asarray(params) - np.asarray(start))) <= SAME_RINGS_NM)
 
 
 def _flatten_trend(spectrum: PowerSpectrum, geometry: SpectrumGeometry) -> np.ndarray:
@@ -282,9 +337,8 @@ def _result(
     k_equiv = equivalent_k(geometry.k2_invA2[keep], defocus_map, mean, optics)
     counts = geometry.count[keep]
     stats = quality.ring_statistics(chi, k_equiv, centred, model, data.sigma**-2, counts)
-    covariance = quality.parameter_covariance(
-        final.refinement.normal_matrix, final.refinement.residual
-    )
+    normal, residual = final.refinement.normal_matrix, final.refinement.residual
+    covariance = quality.parameter_covariance(normal, residual)
     astig_sigma = math.sqrt(covariance[1, 1] + covariance[2, 2])
     astig, angle = astig_from_vector(astig_x, astig_y)
     pair = defocus_pair(mean, astig, angle)
@@ -292,7 +346,12 @@ def _result(
     inside = settings.defocus_min_nm + grid_step <= mean <= settings.defocus_max_nm - grid_step
     at_edge = not inside
     reason = quality.unreliable_reason(
-        stats, astig_sigma, settings.max_astig_uncertainty_nm, at_edge, final.refinement.converged
+        stats,
+        astig_sigma,
+        settings.max_astig_uncertainty_nm,
+        at_edge,
+        final.refinement.converged,
+        quality.noise_scatter(normal, residual),
     )
     if reason is None and (scale <= 0 or astig > settings.max_astig_nm):
         reason = "the fitted rings are not physical (negative contrast or astigmatism out of range)"

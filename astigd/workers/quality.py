@@ -12,6 +12,10 @@ SAMPLE_CORRELATION = 1.5
 RING_Z_MIN = 3.0
 MIN_RINGS = 3
 MIN_SIGNIFICANCE = 10.0
+# The residuals are normalised by a periodogram's noise, so real frames scatter about 1 (0.98-1.01
+# measured from 2 to 20 e/Å², carbon and ice). Far less means a frame without shot noise (a
+# single hot pixel on a flat field, say), on which ring statistics mean nothing.
+MIN_NOISE_SCATTER = 0.25
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,15 @@ def ring_statistics(
     return RingStats(edge[used], cc[used], z[used], score, significance)
 
 
+def noise_scatter(normal: np.ndarray, residual: np.ndarray) -> float:
+    """Return the normalised residual's variance per degree of freedom (about 1 on real frames)."""
+    dof = max(len(residual) - len(normal), 1)
+    return float(residual @ residual) / dof
+
+
 def parameter_covariance(normal: np.ndarray, residual: np.ndarray) -> np.ndarray:
     """Return the parameters' covariance from JᵀJ and the scatter of the normalised residual."""
-    dof = max(len(residual) - len(normal), 1)
-    scatter = float(residual @ residual) / dof
-    return SAMPLE_CORRELATION * scatter * np.linalg.pinv(normal)
+    return SAMPLE_CORRELATION * noise_scatter(normal, residual) * np.linalg.pinv(normal)
 
 
 def unreliable_reason(
@@ -84,14 +92,20 @@ def unreliable_reason(
     max_astig_uncertainty_nm: float,
     at_search_edge: bool,
     converged: bool,
+    scatter: float,
 ) -> str | None:
-    """Return why a fit must not steer optics, or None when it may."""
+    """Return why a fit must not steer optics, or None when it may (`scatter`: noise_scatter)."""
     if stats.significance < MIN_SIGNIFICANCE:
         return (
             f"no Thon rings detected (significance {stats.significance:.1f} < {MIN_SIGNIFICANCE})"
         )
     if stats.rings_fitted < MIN_RINGS:
         return f"only {stats.rings_fitted} Thon ring(s) above noise; need {MIN_RINGS}"
+    if not scatter >= MIN_NOISE_SCATTER:
+        return (
+            f"the spectrum has no shot noise (scatter {scatter:.2g} of a periodogram's): "
+            "this is not a camera frame"
+        )
     if at_search_edge:
         return "defocus is at the edge of the search range"
     if not converged:

@@ -9,7 +9,7 @@ import numpy as np
 from astigd.workers.ctf import Optics
 from astigd.workers.geometry import SpectrumGeometry
 
-MAX_ITERATIONS = 30
+MAX_ITERATIONS = 60  # calibration probes (~600 nm of astigmatism) may need more than 30
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,24 @@ def tile_count(shape: tuple[int, int], box_px: int) -> int:
     return len(tile_starts(shape[0], box)) * len(tile_starts(shape[1], box))
 
 
+def tile_origins(
+    shape: tuple[int, int], box_px: int, max_tiles_per_axis: int = MAX_TILES_PER_AXIS
+) -> list[tuple[int, int]]:
+    """Return the (row, column) origins of the tiles a spectrum of this frame shape averages."""
+    rows, cols = (tile_starts(length, box_px, max_tiles_per_axis) for length in shape)
+    return [(int(y), int(x)) for y in rows for x in cols]
+
+
+def stack_shapes(
+    shape: tuple[int, int], box_px: int, max_tiles_per_axis: int = MAX_TILES_PER_AXIS
+) -> set[tuple[int, int, int]]:
+    """Return the (tiles, box, box) stacks `estimate_power_spectrum` transforms for this shape."""
+    box = choose_box_px(shape, box_px)
+    count = len(tile_origins(shape, box, max_tiles_per_axis))
+    full, rest = divmod(count, TILES_PER_BATCH)
+    return {(n, box, box) for n in ([TILES_PER_BATCH] if full else []) + ([rest] if rest else [])}
+
+
 @lru_cache(maxsize=8)
 def taper(box_px: int, fraction: float = TAPER_FRACTION) -> np.ndarray:
     """Return the 2D Tukey window that suppresses the tile-edge cross in the spectrum."""
@@ -110,8 +128,7 @@ def estimate_power_spectrum(
     image = validate_frame(frame)
     backend = backend or get_backend()
     box = choose_box_px(image.shape, box_px)
-    rows, cols = (tile_starts(length, box, max_tiles_per_axis) for length in image.shape)
-    origins = [(int(y), int(x)) for y in rows for x in cols]
+    origins = tile_origins(image.shape, box, max_tiles_per_axis)
     window = taper(box, taper_fraction)
     total = np.zeros((box, box // 2 + 1))
     for first in range(0, len(origins), TILES_PER_BATCH):

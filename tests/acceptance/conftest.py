@@ -29,9 +29,11 @@ SCOPE = "sim"
 JOB_TIMEOUT_S = 300.0
 
 
-def inventory_yaml(microscope: SimulatedMicroscope, declare_aniso: bool) -> dict[str, Any]:
+def inventory_yaml(
+    microscope: SimulatedMicroscope, declare_aniso: bool, call_timeout_s: float | None = None
+) -> dict[str, Any]:
     """Return an inventory declaring each magnification's pixel size, and its anisotropy if asked,
-    as a site that calibrated them on gold would."""
+    as a site that calibrated them on gold would (and the scope's call timeout, if given)."""
     rows = []
     for index, mag in microscope.state.table.items():
         row: dict[str, Any] = {"mag_index": index, "pixel_size_A": mag.pixel_size_A}
@@ -40,7 +42,10 @@ def inventory_yaml(microscope: SimulatedMicroscope, declare_aniso: bool) -> dict
             row["aniso"] = {"scale_major": aniso.scale_major, "scale_minor": aniso.scale_minor,
                             "angle_deg": aniso.angle_deg}  # fmt: skip
         rows.append(row)
-    return {"scopes": [{"id": SCOPE, "driver": "simulator", "optics": {"magnifications": rows}}]}
+    entry = {"id": SCOPE, "driver": "simulator", "optics": {"magnifications": rows}}
+    if call_timeout_s is not None:
+        entry["call_timeout_s"] = call_timeout_s
+    return {"scopes": [entry]}
 
 
 class Service:
@@ -110,12 +115,14 @@ class Service:
         return gain * rotation(turn_deg) @ np.array(self.truth()["stigmator_response_nm_per_unit"])
 
 
-def service_for(db_url, tmp_path, seed: int, aniso_percent=None, declare_aniso=True):
+def service_for(
+    db_url, tmp_path, seed: int, aniso_percent=None, declare_aniso=True, call_timeout_s=None
+):
     """Return a TestClient context for a service on a seeded full-speed simulated scope."""
     lens = LensStatistics(**({} if aniso_percent is None else {"aniso_percent": aniso_percent}))
     world = SimulatedMicroscope(SimulatorConfig(seed=seed, lens=lens))
     scopes_file = tmp_path / "scopes.yaml"
-    scopes_file.write_text(yaml.safe_dump(inventory_yaml(world, declare_aniso)))
+    scopes_file.write_text(yaml.safe_dump(inventory_yaml(world, declare_aniso, call_timeout_s)))
     simulator = {"time_scale": 0.0, "frame_px": 1024, "seed": seed, "lens": lens.model_dump()}
     jobs = {"lease_ttl_s": 5.0, "schedule_poll_s": 3600.0}
     settings = make_settings(
@@ -126,13 +133,14 @@ def service_for(db_url, tmp_path, seed: int, aniso_percent=None, declare_aniso=T
 
 @pytest.fixture
 def make_service(db_url, tmp_path, clean_env, control) -> Iterator:
-    """Start services: make_service(seed, aniso_percent=None, declare_aniso=True)."""
+    """Start services: make_service(seed, aniso_percent=None, declare_aniso=True,
+    call_timeout_s=None)."""
     contexts: list[TestClient] = []
 
-    def start(seed: int, aniso_percent=None, declare_aniso: bool = True) -> Service:
+    def start(seed: int, aniso_percent=None, declare_aniso=True, call_timeout_s=None) -> Service:
         folder = tmp_path / f"service{len(contexts)}"
         folder.mkdir()
-        client = service_for(db_url, folder, seed, aniso_percent, declare_aniso)
+        client = service_for(db_url, folder, seed, aniso_percent, declare_aniso, call_timeout_s)
         contexts.append(client)
         return Service(client.__enter__(), control)
 

@@ -121,3 +121,25 @@ def test_anonymous_read_opens_reads_but_not_control(db_url, tmp_path, clean_env,
 def test_health_metrics_and_docs_need_no_key(client):
     for path in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/"):
         assert client.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize(
+    ("scope", "granted"),
+    [("read", ["read"]), ("control", ["read", "control"]), ("admin", ["read", "control", "admin"])],
+)
+def test_auth_me_names_the_key_and_what_it_grants(client, keys, scope, granted):
+    response = client.get("/api/v1/auth/me", headers=bearer(keys[scope]))
+    assert response.status_code == 200
+    assert response.json() == {
+        "name": f"{scope} tests",
+        "prefix": keys[scope].split("_")[1],
+        "scopes": [scope],
+        "grants": granted,
+    }
+
+
+def test_auth_me_needs_a_known_key(client):
+    assert client.get("/api/v1/auth/me").status_code == 401
+    unknown = client.get("/api/v1/auth/me", headers=bearer("astigd_00000000_nope"))
+    assert unknown.status_code == 401
+    assert unknown.json()["detail"] == "the API key is unknown or revoked"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from astigd.app.core.config import Settings
-from astigd.app.core.inventory import InventoryError, load_inventory
+from astigd.app.core.config import Settings, SimulatorSettings
+from astigd.app.core.inventory import Inventory, InventoryError, ScopeEntry, load_inventory
+from astigd.app.scopes.registry import build_registry
+from astigd.drivers.limits import ScopeTiming
 
 INVENTORY = """
 scopes:
@@ -61,6 +63,22 @@ def test_the_inventory_file_is_parsed_into_scopes(tmp_path):
     assert inventory.get("glacios").optics.kv == 200
 
 
+def test_a_scope_call_timeout_reaches_the_scope_layer():
+    entry = ScopeEntry(id="a", driver="thermo", call_timeout_s=2.5)
+    timing = entry.timing(settle_scale=0.0)
+    assert (timing.call_timeout_s, timing.settle_s) == (2.5, 0.0)
+    assert ScopeEntry(id="b", driver="jeol").timing().call_timeout_s == ScopeTiming.call_timeout_s
+
+
+@pytest.mark.parametrize(("camera", "used"), [("BM-Falcon", "BM-Falcon"), (None, "BM-Ceta")])
+def test_a_thermo_scope_acquires_from_the_inventory_camera(camera, used):
+    entry = ScopeEntry(
+        id="krios", driver="thermo", address="http://127.0.0.1:9", optics={"camera": camera}
+    )
+    handles = build_registry(Inventory(scopes=(entry,)), None, SimulatorSettings())
+    assert handles["krios"].get()._backend.config.camera == used  # no connection is made yet
+
+
 def test_without_a_file_there_is_one_simulated_scope():
     (scope,) = load_inventory(None).scopes
     assert (scope.id, scope.driver) == ("sim", "simulator")
@@ -75,6 +93,7 @@ def test_without_a_file_there_is_one_simulated_scope():
         ("scopes: [{id: a, driver: jeol, optics: {kv: -1}}]", "optics.kv"),
         ("scopes: [{id: a, driver: jeol, colour: red}]", "colour"),
         ("scopes: [{id: 'a b', driver: jeol}]", "scopes.0.id"),
+        ("scopes: [{id: a, driver: jeol, call_timeout_s: 0}]", "scopes.0.call_timeout_s"),
         ("scopes: [unclosed", "not valid YAML"),
     ],
 )

@@ -25,10 +25,21 @@ from astigd.drivers.simulator.microscope import SimulatedMicroscope
 from astigd.drivers.simulator.server import ServerThread
 from astigd.drivers.thermo import ThermoBackend, ThermoConfig, ThermoUnits
 from tests.drivers.rig import FAST, ScopeRig
+from tests.drivers.scope_pc_rigs import (  # noqa: F401
+    mag_table_file,
+    scope_pc_server,
+    thermo_scope_pc_rig,
+)
 from tests.drivers.simulator_rigs import simulator_rig, thermo_simulator_rig  # noqa: F401
 from tests.drivers.thermo_fakes import FaultyProxy, MemoryExtensions, TemscriptFaults
 
-SCOPE_RIGS = ["jeol_rig", "thermo_null_rig", "simulator_rig", "thermo_simulator_rig"]
+SCOPE_RIGS = [
+    "jeol_rig",
+    "thermo_null_rig",
+    "simulator_rig",
+    "thermo_simulator_rig",
+    "thermo_scope_pc_rig",
+]
 
 FAKE_PYJEM = Path(__file__).parent / "fake_pyjem"
 

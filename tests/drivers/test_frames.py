@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from astigd.drivers.simulator.frames import Exposure, synthesize_frame
+from astigd.drivers.simulator.frames import Exposure, contrast_power, synthesize_frame
 from astigd.workers.anisotropy import AnisoMag
 from astigd.workers.ctf import Optics, ctf_phase, ctf_value
 
@@ -205,3 +205,14 @@ def test_unknown_specimen_and_bad_inputs_are_refused():
         exposure(dose_e_per_A2=0.0)
     with pytest.raises(ValueError, match="shape"):
         synthesize_frame(exposure(), (1, 64))
+
+
+@pytest.mark.parametrize(("defocus_nm", "pixel_size_A"), [(800.0, 1.0), (3000.0, 1.4)])
+def test_contrast_power_predicts_the_frame_variance_beyond_shot_noise(defocus_nm, pixel_size_A):
+    optics = Optics(pixel_size_A=pixel_size_A, kv=300.0, cs_mm=2.7)
+    exposure = Exposure(optics, defocus_nm, 150.0, 30.0)
+    frame = synthesize_frame(exposure, (N, N), rng=3).astype(np.float64)
+    counts = exposure.counts_per_pixel
+    measured = (frame.var() - counts) / counts**2
+    expected = contrast_power(exposure, (N, N)).mean()
+    assert measured == pytest.approx(expected, rel=0.05)

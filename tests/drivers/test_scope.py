@@ -17,6 +17,10 @@ from astigd.drivers.errors import (
 )
 from astigd.drivers.limits import ScopeLimits
 from astigd.drivers.records import AuditRecord, MagEntry
+from astigd.drivers.simulator.config import SimulatorConfig, Timing
+from astigd.drivers.simulator.connect import simulated_scope
+from astigd.drivers.simulator.faults import FaultSpec
+from astigd.drivers.simulator.microscope import SimulatedMicroscope
 from tests.drivers.protocol import expected_protocol
 from tests.drivers.rig import FAST
 
@@ -207,6 +211,29 @@ async def test_restore_skips_optics_already_in_place() -> None:
     ]
     async with expected_protocol(script) as scope:
         await scope.restore(await scope.snapshot())
+
+
+@pytest.mark.parametrize("patience_s", [0.0, 5.0])
+async def test_restore_starts_over_when_a_call_times_out_and_the_scope_answers_late(
+    patience_s: float,
+) -> None:
+    timing = replace(FAST, call_timeout_s=0.25, restore_patience_s=patience_s)
+    microscope = SimulatedMicroscope(SimulatorConfig(seed=3, timing=Timing(time_scale=0.0)))
+    scope = simulated_scope(microscope, timing=timing)
+    try:
+        start = await scope.snapshot()
+        await scope.set_stigmator(0.1, -0.05)
+        late = FaultSpec(kind="timeout", endpoint="objective_stigmator", method="GET", delay_s=0.8)
+        microscope.faults.arm(late)
+        if patience_s == 0.0:
+            with pytest.raises(ScopeTimeoutError):
+                await scope.restore(start)
+        else:
+            await scope.restore(start)
+            assert await scope.get_stigmator() == (start.stig_x, start.stig_y)
+    finally:
+        microscope.faults.clear()
+        await scope.close()
 
 
 async def test_a_cancelled_move_is_still_audited() -> None:

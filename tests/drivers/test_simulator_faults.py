@@ -91,6 +91,25 @@ def test_sudden_drift_shifts_the_true_astigmatism_and_stays(microscope) -> None:
     np.testing.assert_allclose(microscope.state.truth().astig_vec_nm - before, [40.0, -30.0])
 
 
+def test_focus_jump_moves_the_true_focus_but_not_the_reported_one(microscope) -> None:
+    before = microscope.state.truth().defocus_nm
+    arm(microscope, kind="focus_jump", endpoint="acquire", focus_jump_nm=400.0)
+    microscope.inject("GET", "acquire")
+    microscope.inject("GET", "acquire")
+    assert microscope.state.truth().defocus_nm - before == pytest.approx(400.0)
+    assert microscope.state.defocus_nm() == 0.0 and microscope.state.stage["z"] == 0.0
+
+
+def test_dim_beam_lowers_the_dose_of_later_frames(microscope) -> None:
+    microscope.camera.set_params({"exposure(s)": 2.0})
+    mag = microscope.state.table[microscope.state.mag_index]
+    nominal = microscope.camera.exposure(microscope.state.truth(), mag).dose_e_per_A2
+    arm(microscope, kind="dim_beam", endpoint="acquire", dose_fraction=0.25)
+    microscope.inject("GET", "acquire")
+    dimmed = microscope.camera.exposure(microscope.state.truth(), mag).dose_e_per_A2
+    assert dimmed == pytest.approx(0.25 * nominal)
+
+
 def test_fault_counts_after_and_probability_are_honoured() -> None:
     injector = FaultInjector(seed=1)
     injector.arm(FaultSpec(kind="busy", endpoint="objective_*", after=1, count=2))

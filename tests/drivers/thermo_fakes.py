@@ -54,10 +54,10 @@ class FaultyProxy:
         if not callable(attribute):
             return attribute
 
-        def call(*args: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
             self._log.append((name, *args))
             self._faults.apply()
-            return attribute(*args)
+            return attribute(*args, **kwargs)
 
         return call
 

@@ -64,7 +64,8 @@ def plot(page: Page, element_id: str) -> dict[str, Any]:
     return page.evaluate(
         """id => { const el = document.getElementById(id);
                    return { data: el.data.map(t => ({ x: t.x, y: t.y, r: t.r, theta: t.theta,
-                                                        name: t.name })),
+                                                        name: t.name,
+                                                        error_y: t.error_y?.array ?? null })),
                             layout: { shapes: el.layout.shapes || [] } }; }""",
         element_id,
     )

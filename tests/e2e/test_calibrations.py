@@ -82,8 +82,10 @@ def test_the_calibrations_view_plots_the_history_and_the_ring_fit(page, service,
     assert anisotropy == [
         pytest.approx(100 * (aniso_9["scale_major"] / aniso_9["scale_minor"] - 1))
     ]
-    angles = wait_for_plot(page, "plot-aniso-angle")["data"][0]["y"]
-    assert angles == [row["angle_deg"] for row in anisos if row["mag_index"] == 8]
+    angles = wait_for_plot(page, "plot-aniso-angle")["data"][0]
+    assert angles["y"] == [row["angle_deg"] for row in anisos if row["mag_index"] == 8]
+    angle_errors = [row["angle_uncertainty_deg"] for row in anisos if row["mag_index"] == 8]
+    assert angles["error_y"] == angle_errors and all(e > 0 for e in angle_errors)
 
     rings = page.locator("#cal-rings")
     expect(rings).to_have_attribute("data-calibration-id", str(anisos[-1]["id"]))  # the newest
@@ -112,6 +114,12 @@ def test_a_pixel_size_check_shows_its_implied_error_in_the_live_view(page, servi
     )
     expect(line).to_contain_text("FLAGGED" if result["flagged"] else "within the limit")
     screenshot(page, "live-job-check_pixel_size")
+    (check,) = service.api("GET", "/scopes/sim/calibrations/pixel-size-checks").json()["items"]
+    assert check["job_id"] == job_id and check["id"] == result["pixel_size_check_id"]
+    open_view(page, "calibrations")
+    drawn = wait_for_plot(page, "plot-pixel-check")
+    assert drawn["data"][0]["y"] == [pytest.approx(check["pixel_size_error_percent"])]
+    assert drawn["layout"]["shapes"][0]["y1"] == check["flag_percent"] == 0.5
     assert console.errors == []
 
 

@@ -114,7 +114,7 @@ def check_history(page, service):
     polar = wait_for_plot(page, "plot-kpolar")["data"][0]
     assert polar["theta"] == [2 * day["angle_deg"] for day in days]
     wait_for_plot(page, "plot-angle")
-    screenshot(page, "lens-history")
+    screenshot(page, "lens-history-one-day")  # several days: test_history.py
 
 
 def check_sweeps(page, service):
@@ -128,7 +128,9 @@ def check_sweeps(page, service):
     profile = service.api("GET", "/scopes/sim/magnification-profiles").json()["items"][0]
     by_mag = wait_for_plot(page, "plot-magprofile")["data"]
     assert by_mag[0]["y"] == [point["astig_nm"] for point in profile["points"]]
-    assert by_mag[1]["name"] == "fitted defocus" and len(by_mag[1]["y"]) == len(profile["points"])
+    assert by_mag[1]["name"] == "fitted defocus"
+    stored_um = [pytest.approx(p["fitted_defocus_nm"] / 1000) for p in profile["points"]]
+    assert by_mag[1]["y"] == stored_um
     screenshot(page, "latest-sweeps")
 
 
@@ -185,7 +187,7 @@ def test_forms_are_checked_and_api_refusals_shown_in_its_words(page, service, co
     assert refused == []  # only the refusal the test provoked
 
 
-def test_a_running_job_is_cancelled_from_the_live_view(page, service):
+def test_a_running_job_is_cancelled_from_the_live_view(page, service, console):
     login(page, service.url, service.key)
     long_sweep = {**DEFOCUS_SWEEP, "defocus_step_nm": 50}  # 41 steps of 2 frames
     job_id = start_job(page, "defocus_sweep", long_sweep)
@@ -199,3 +201,4 @@ def test_a_running_job_is_cancelled_from_the_live_view(page, service):
     page.click("#job-cancel")
     assert wait_final(page) == "cancelled"
     assert service.api("GET", f"/jobs/{job_id}").json()["state"] == "cancelled"
+    assert console.errors == []

@@ -31,14 +31,37 @@ def test_stigmator_calibrations_are_the_newest_per_optics_key(client, app, reade
 def test_magnification_profiles_come_with_their_points(client, app, reader):
     points = [
         {"mag_index": m, "magnification": 1000.0 * m, "astig_x_nm": 3.0 * m, "astig_y_nm": 4.0 * m,
-         "stig_x": 0.01 * m, "stig_y": 0.0}
+         "stig_x": 0.01 * m, "stig_y": 0.0, "astig_rmsd_nm": 0.5 * m,
+         "fitted_defocus_nm": 1500.0 + 10 * m, "defocus_rmsd_nm": 2.0 * m, "n_frames": 3,
+         "n_rejected": m - 3, "reemerged_x_nm": 6.0 * (m - 3) or None,
+         "reemerged_y_nm": 8.0 * (m - 3) or None,
+         "direct_correction": {"astig_after_nm": 2.0, "moves": 1} if m == 4 else None}
         for m in (3, 4)
     ]  # fmt: skip
     profile_id = save(app, "mag_profile", {"defocus_nm": 1500.0, "points": points})
     items = client.get("/api/v1/scopes/sim/magnification-profiles", headers=reader).json()["items"]
     (profile,) = items
     assert profile["id"] == profile_id and profile["n_points"] == 2
+    first, second = profile["points"]
     assert [p["astig_nm"] for p in profile["points"]] == pytest.approx([15.0, 20.0])
+    assert [p["astig_rmsd_nm"] for p in profile["points"]] == [1.5, 2.0]
+    assert [p["fitted_defocus_nm"] for p in profile["points"]] == [1530.0, 1540.0]
+    assert [p["defocus_rmsd_nm"] for p in profile["points"]] == [6.0, 8.0]
+    assert [(p["n_frames"], p["n_rejected"]) for p in profile["points"]] == [(3, 0), (3, 1)]
+    assert first["reemerged_vec_nm"] is None and first["reemerged_nm"] is None
+    assert second["reemerged_vec_nm"] == [6.0, 8.0] and second["reemerged_nm"] == 10.0
+    assert first["direct_correction"] is None
+    assert second["direct_correction"] == {"astig_after_nm": 2.0, "moves": 1}
+
+
+def test_an_anisotropy_calibration_serves_its_angle_uncertainty(client, app, reader):
+    aniso = {"scale_major": 1.01, "scale_minor": 0.99, "angle_deg": 35.0,
+             "anisotropy_uncertainty": 2e-4, "angle_uncertainty_deg": 0.8, "method": "gold-rings",
+             "n_frames": 4}  # fmt: skip
+    calibration_id = save(app, "aniso_mag", aniso, mag_index=8)
+    url = "/api/v1/scopes/sim/calibrations/magnification"
+    (row,) = client.get(url, headers=reader).json()["aniso_mag"]
+    assert row["id"] == calibration_id and row["angle_uncertainty_deg"] == 0.8
 
 
 BTID = {

@@ -68,6 +68,7 @@ def test_gold_calibration_through_the_api(app, client, control):
     aniso = history.json()["aniso_mag"][0]
     assert aniso["id"] == result["aniso_mag_calibration_id"]
     assert aniso["job_id"] == job["id"]
+    assert aniso["angle_uncertainty_deg"] == pytest.approx(result["angle_uncertainty_deg"])
     assert history.json()["pixel_size"][0]["pixel_size_A"] == pytest.approx(result["pixel_size_A"])
 
     picture = client.get(

@@ -9,9 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from astigd.app.db.models import OpticsAudit
+from astigd.app.main import create_app
 from astigd.drivers.simulator.faults import FaultSpec
 from astigd.drivers.simulator.truth import truth_report
-from tests.jobs.conftest import events, scope_state, submit, wait_final
+from tests.api.conftest import make_settings
+from tests.jobs.conftest import SIMULATOR, events, scope_state, submit, wait_final
 
 START_STIG = (0.05, -0.03)
 CALIBRATE = {"exposure_s": 4.0}
@@ -83,3 +85,25 @@ def test_stopping_the_service_mid_job_interrupts_it_and_restores_the_scope(app, 
         assert done["state"] == "interrupted" and done["error"] == "the service stopped"
     stig_after = truth_report(handle.simulator)["stig_commanded"]
     assert stig_after == pytest.approx(START_STIG, abs=2e-3)
+
+
+def test_a_job_whose_fits_find_no_worker_fails_on_the_timeout_and_restores(
+    db_url, tmp_path, clean_env, control
+):
+    from distributed import LocalCluster
+
+    cluster_options = {"n_workers": 1, "processes": False, "dashboard_address": ":0"}
+    with LocalCluster(**cluster_options) as cluster:  # no worker offers a `ctf` slot
+        pool = {"scheduler": cluster.scheduler_address, "fit_timeout_s": 1.0}
+        settings = make_settings(db_url, tmp_path, simulator=SIMULATOR, pool=pool)
+        with TestClient(create_app(settings)) as client:
+            handle = client.app.state.scopes["sim"]
+            client.portal.call(handle.get().walk_stigmator, *START_STIG)
+            job = submit(client, control, "calibrate_stigmators", CALIBRATE).json()
+            done = wait_final(client, control, job["id"])
+            assert stig(client, control) == pytest.approx(START_STIG, abs=2e-3)
+            restore = [e for e in events(client, control, job["id"]) if e["kind"] == "restore"]
+    assert done["state"] == "failed"
+    assert done["error"].startswith("FitTimeoutError: no result from the compute pool within 1 s")
+    assert "`ctf` resource" in done["error"]
+    assert restore and restore[0]["payload"]["ok"] is True

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from astigd.app.jobs.schedule import acceptance_due
+from astigd.app.core.config import JobsSettings
+from astigd.app.jobs.schedule import acceptance_due, check_schedule
 
 AT = time(6, 30)
 DAY = datetime(2026, 11, 22, tzinfo=UTC)
@@ -30,9 +31,17 @@ def test_acceptance_is_due_once_per_utc_day_after_its_time(now, last, due):
     assert acceptance_due(now, AT, last) is due
 
 
+PLANNED = {"defocus_min_nm": 800.0, "defocus_max_nm": 2600.0, "frames_per_step": 2}
+
+
 @pytest.fixture
 def jobs_settings():
-    return {"lease_ttl_s": 2.0, "schedule_poll_s": 0.05, "acceptance_daily_utc": {"sim": "12:00"}}
+    return {
+        "lease_ttl_s": 2.0,
+        "schedule_poll_s": 0.05,
+        "acceptance_daily_utc": {"sim": "12:00"},
+        "acceptance_params": {"sim": PLANNED},
+    }
 
 
 def acceptance_jobs(client, headers) -> list[dict]:
@@ -61,5 +70,14 @@ def test_the_schedule_submits_one_acceptance_a_day_on_a_fake_clock(app, control)
         clock[0] = today.replace(minute=1, hour=12)
         first = settle(client, control, 1)
         assert len(first) == 1 and first[0]["requested_by"] == "schedule"
+        assert PLANNED.items() <= first[0]["params"].items()
         clock[0] = today.replace(hour=12, minute=1) + timedelta(days=1)
         assert len(settle(client, control, 2)) == 2
+
+
+def test_invalid_scheduled_acceptance_parameters_are_refused_naming_the_scope():
+    settings = JobsSettings(acceptance_params={"krios1": {"defocus_min_nm": 3000.0,
+                                                          "defocus_max_nm": 1000.0}})  # fmt: skip
+    with pytest.raises(ValueError, match="(?s)acceptance_params\\['krios1'\\].*defocus_max_nm"):
+        check_schedule(settings)
+    check_schedule(JobsSettings(acceptance_params={"krios1": PLANNED}))

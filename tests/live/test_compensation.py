@@ -7,9 +7,11 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
 from astigd.app.db.base import utc_now
 from astigd.app.db.models import Job, JobState, Measurement, OpticsAudit, StigmatorCalibration
+from astigd.app.main import create_app
 from astigd.drivers.records import Illumination
 from tests.api.conftest import bearer, make_settings
 from tests.live.conftest import MATRIX, SLOPE, save_response, save_sweep
@@ -107,17 +109,36 @@ def test_calibrations_at_another_magnification_are_refused(client, app, keys, re
     assert f"magnification index {optics['mag_index'] + 1}" in got["reason"]
 
 
-def test_stale_calibrations_are_refused(client, app, keys, reader, optics):
-    calibrate(app, **optics)
+def backdate_response(app, hours: float) -> None:
+    """Make the stored stigmator calibration `hours` old (append-only: replace the row)."""
     with app.state.sessions() as session:
         newest = session.query(StigmatorCalibration).one()
         old = {c.name: getattr(newest, c.name) for c in StigmatorCalibration.__table__.columns}
-        old.update(id=None, created_at=utc_now() - timedelta(hours=30))
+        old.update(id=None, created_at=utc_now() - timedelta(hours=hours))
         session.delete(newest)
         session.add(StigmatorCalibration(**old))
         session.commit()
+
+
+def test_stale_calibrations_are_refused(client, app, keys, reader, optics):
+    calibrate(app, **optics)
+    backdate_response(app, 30.0)
     got, _ = refusal(client, keys, reader)
     assert got["code"] == "stale" and "30.0 h old (limit 24 h)" in got["reason"]
+
+
+def test_a_configured_max_age_is_honoured(db_url, tmp_path, clean_env, keys, reader):
+    limits = {"simulator": {"time_scale": 0.0}, "calibration": {"max_age_h": 6.0}}
+    with TestClient(create_app(make_settings(db_url, tmp_path, **limits))) as client:
+        state = client.get("/api/v1/scopes/sim/state", headers=reader).json()
+        light = Illumination(state["probe_mode"], state["alpha"])
+        calibrate(client.app, mag_index=state["mag_index"], ht_kv=state["ht_kv"], light=light)
+        backdate_response(client.app, 5.0)  # within the configured 6 h
+        assert client.get(GET_URL, params={"defocus_nm": 2500}, headers=reader).status_code == 200
+        backdate_response(client.app, 8.0)  # within the default 24 h, beyond the configured 6 h
+        got, posted = refusal(client, keys, reader)
+    assert got["code"] == posted["code"] == "stale"
+    assert "8.0 h old (limit 6 h)" in got["reason"]
 
 
 def test_a_busy_scope_is_not_moved(client, app, keys, optics, monkeypatch):

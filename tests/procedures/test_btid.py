@@ -6,8 +6,11 @@ import asyncio
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
+from astigd.app.db.models import Measurement
 from astigd.app.procedures import calibrate_btid, correct
+from astigd.app.procedures.btid_calibration import ESTIMATOR
 from astigd.app.procedures.errors import ProcedureError
 from astigd.drivers.errors import ScopeError
 from astigd.drivers.simulator.config import CameraConfig
@@ -65,6 +68,30 @@ async def test_btid_correction_reaches_20_nm_from_300_nm_in_at_most_3_moves(make
     assert result["moves"] <= 3
     assert rig.astig_truth_nm() <= 20.0
     assert await rig.scope.get_beam_tilt_mrad() == tilt
+    await assert_every_btid_estimate_is_a_measurement(rig, tilt)
+
+
+def btid_measurements(rig) -> list[Measurement]:
+    with rig.sessions() as session:
+        query = select(Measurement).where(Measurement.estimator == ESTIMATOR)
+        return list(session.scalars(query.order_by(Measurement.id)))
+
+
+async def assert_every_btid_estimate_is_a_measurement(rig, tilt) -> None:
+    """One measurement row per BTID fit event, holding its numbers and how it was made."""
+    estimates = [fit for fit in rig.kinds("fit") if fit.get("method") == "btid"]
+    rows = btid_measurements(rig)
+    assert len(estimates) >= 2 and len(rows) == len(estimates)
+    calibration_id = (await rig.store.history("btid", 1))[0]["id"]
+    for estimate, row in zip(estimates, rows, strict=True):
+        assert estimate["measurement_ids"] == [row.id]
+        assert [row.astig_x_nm, row.astig_y_nm] == pytest.approx(estimate["astig_vec_nm"])
+        assert row.astig_uncertainty_nm == pytest.approx(estimate["astig_uncertainty_nm"])
+        assert row.reliable == estimate["reliable"] and row.source == "procedure"
+        assert row.parameters["method"] == "btid" and row.parameters["tilt_mrad"] > 0
+        assert row.parameters["btid_calibration_id"] == calibration_id
+        assert row.optics["btid_calibration_id"] == calibration_id
+        assert row.optics["beam_tilt_mrad"] == list(tilt)  # the tilt as found, not a tilted one
 
 
 async def save_todays_lens_slope(rig) -> None:
@@ -90,6 +117,7 @@ async def test_auto_falls_back_to_btid_at_low_magnification_and_reaches_20_nm(ma
     assert any("measuring by BTID" in w["message"] for w in rig.kinds("warning"))
     assert result["moves"] <= 3
     assert rig.astig_truth_nm() <= 20.0
+    await assert_every_btid_estimate_is_a_measurement(rig, await rig.scope.get_beam_tilt_mrad())
 
 
 async def test_a_dropped_frame_mid_btid_fails_and_leaves_the_beam_tilt_as_found(make_rig):

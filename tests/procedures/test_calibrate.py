@@ -9,7 +9,9 @@ import pytest
 
 from astigd.app.procedures import calibrate_stigmators, correct
 from astigd.app.procedures.errors import ProcedureError
+from astigd.drivers.simulator.config import LensStatistics
 from astigd.drivers.simulator.faults import FaultSpec
+from tests.procedures.conftest import config
 
 pytestmark = pytest.mark.anyio
 
@@ -79,3 +81,18 @@ async def test_calibration_refuses_when_a_probe_cannot_be_fitted(make_rig) -> No
     with pytest.raises(ProcedureError, match="probe start could not be fitted"):
         await calibrate_stigmators.run(await rig.runtime(), calibrate_stigmators.CalibrateParams())
     assert not await rig.store.history("stigmator_response")
+
+
+async def test_calibration_refuses_stigmators_acting_nearly_parallel(make_rig) -> None:
+    # MY physically 15° from MX instead of 45°: 30° apart in doubled-angle space, not 90°
+    lens = LensStatistics(stig_skew_deg=-30.0, stig_skew_sd_deg=0.0)
+    rig = make_rig(config(lens=lens))
+    await rig.scope.set_defocus_nm(1000.0)
+    ctx = await rig.runtime()
+    with pytest.raises(ProcedureError, match=r"MX and MY act \d+° apart.*nothing stored"):
+        await calibrate_stigmators.run(ctx, calibrate_stigmators.CalibrateParams(**PRECISE))
+    assert rig.kinds("fit") and rig.kinds("move")  # it probed before it refused
+    assert not await rig.store.history("stigmator_response")
+    await rig.scope.restore(ctx.start_snapshot)  # what the job runner does on failure
+    assert await rig.scope.get_stigmator() == (ctx.start_snapshot.stig_x, ctx.start_snapshot.stig_y)
+    assert await rig.scope.get_defocus_nm() == 1000.0

@@ -47,6 +47,8 @@ async def test_gold_calibration_is_stored_and_restores_the_focus(make_rig):
     assert pixel["pixel_size_A"] == pytest.approx(result["pixel_size_A"])
     assert aniso["id"] == result["aniso_mag_calibration_id"]
     assert aniso["scale_major"] == pytest.approx(result["scale_major"])
+    assert aniso["angle_uncertainty_deg"] == pytest.approx(result["angle_uncertainty_deg"])
+    assert 0.0 < aniso["angle_uncertainty_deg"] < 2.0
     assert snapshot.defocus_nm == pytest.approx(rig.start_defocus_nm, abs=1.0)
 
 

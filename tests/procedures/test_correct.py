@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from astigd.app.db.models import Measurement
 from astigd.app.procedures import correct
 from astigd.app.procedures.errors import ProcedureError
 from astigd.drivers.simulator.faults import FaultSpec
@@ -57,6 +58,53 @@ async def test_unreliable_fit_after_a_move_undoes_it_and_fails(rig) -> None:
         await correct.run(await rig.runtime(), correct.CorrectParams(**PRECISE))
     assert np.allclose(await rig.scope.get_stigmator(), start, atol=1e-9)
     assert [m["why"] for m in rig.kinds("move")] == ["correction move 1", "undo correction move 1"]
+
+
+async def _gate_stops_the_loop_and_leaves_the_scope_as_found(rig, fault: FaultSpec, match: str):
+    """Arm a fault that fires on the frame after the first move; the gate must undo that move."""
+    await rig.save_true_calibration()
+    await rig.aim((200.0, 50.0))
+    start_nm, start = rig.astig_truth_nm(), await rig.scope.get_stigmator()
+    rig.microscope.faults.arm(fault)
+    with pytest.raises(ProcedureError, match=match):
+        await correct.run(await rig.runtime(), correct.CorrectParams(**PRECISE))
+    assert np.allclose(await rig.scope.get_stigmator(), start, atol=1e-9)
+    assert [m["why"] for m in rig.kinds("move")] == ["correction move 1", "undo correction move 1"]
+    assert rig.astig_truth_nm() == pytest.approx(start_nm, abs=1.0)
+    assert rig.kinds("fit")[-1]["reliable"]  # the gate, not the reliability check, stopped it
+
+
+async def test_a_score_drop_after_a_move_undoes_it_and_fails(rig) -> None:
+    dim = FaultSpec(kind="dim_beam", endpoint="acquire", after=1, dose_fraction=0.15)
+    await _gate_stops_the_loop_and_leaves_the_scope_as_found(
+        rig, dim, r"fit score fell .* specimen changed; the move was undone"
+    )
+
+
+async def test_a_focus_change_after_a_move_undoes_it_and_fails(rig) -> None:
+    jump = FaultSpec(kind="focus_jump", endpoint="acquire", after=1, focus_jump_nm=500.0)
+    await _gate_stops_the_loop_and_leaves_the_scope_as_found(
+        rig, jump, r"defocus moved by \d+ nm .* focus changed; the move was undone"
+    )
+
+
+async def test_frames_are_averaged_per_measurement(rig) -> None:
+    await rig.save_true_calibration()
+    await rig.aim((120.0, -60.0))
+    params = correct.CorrectParams(frames=3, target_resolution_A=2.0, **PRECISE)
+    result = rig.json_ready(await correct.run(await rig.runtime(), params))
+    fits = rig.kinds("fit")
+    ids = [i for fit in fits for i in fit["measurement_ids"]]
+    assert result["moves"] >= 1 and len(fits) == result["moves"] + 1
+    assert all(fit["frames"] == 3 and len(fit["measurement_ids"]) == 3 for fit in fits)
+    assert len(set(ids)) == len(ids) == 3 * len(fits)  # three acquisitions per measurement
+    with rig.sessions() as session:
+        rows = [session.get(Measurement, i) for i in fits[0]["measurement_ids"]]
+    vectors = np.array([[row.astig_x_nm, row.astig_y_nm] for row in rows])
+    weights = np.array([row.astig_uncertainty_nm for row in rows]) ** -2.0
+    mean = (weights[:, None] * vectors).sum(axis=0) / weights.sum()
+    assert np.allclose(fits[0]["astig_vec_nm"], mean)  # the uncertainty-weighted average
+    assert np.ptp(vectors, axis=0).max() > 0.0  # of distinct frames
 
 
 async def test_a_move_that_makes_astigmatism_grow_is_undone(rig) -> None:

@@ -1,6 +1,5 @@
-"""A stigmator write that times out mid-correction: the procedure fails cleanly and the runner's
-restore puts it all back. (The other faults are proven over HTTP in tests/acceptance; this one
-needs a scope call timeout shorter than the service's.)"""
+"""A stigmator write that times out mid-correction: the procedure fails cleanly and a restore puts
+it all back. (Over HTTP, with the job runner's own restore, in tests/acceptance/test_faults.py.)"""
 
 from __future__ import annotations
 

@@ -42,6 +42,13 @@ async def test_a_sweep_visits_each_magnification_stores_its_profile_and_restores
     (stored,) = await rig.store.history("mag_profile")
     assert stored["id"] == result["profile_id"]
     assert [point["mag_index"] for point in stored["points"]] == list(MAGS)
+    for kept, measured in zip(stored["points"], result["points"], strict=True):
+        assert [kept["astig_x_nm"], kept["astig_y_nm"]] == measured["astig_vec_nm"]
+        assert kept["astig_rmsd_nm"] == measured["astig_rmsd_nm"]
+        assert kept["fitted_defocus_nm"] == measured["fitted_defocus_nm"]
+        assert kept["defocus_rmsd_nm"] == measured["defocus_rmsd_nm"]
+        assert (kept["n_frames"], kept["n_rejected"]) == (measured["n"], measured["n_rejected"])
+    assert [kept["reemerged_x_nm"], kept["reemerged_y_nm"]] == measured["reemerged_vec_nm"]
 
 
 async def test_correcting_at_each_magnification_reports_what_re_emerged(make_rig) -> None:
@@ -57,3 +64,8 @@ async def test_correcting_at_each_magnification_reports_what_re_emerged(make_rig
     assert direct["astig_removed_nm"] == pytest.approx(second["astig_nm"], abs=10.0)
     assert second["reemerged_nm"] > 10.0
     assert await rig.scope.get_stigmator() == pytest.approx(result["reference_stig"])
+    (stored,) = await rig.store.history("mag_profile")
+    kept_first, kept_second = stored["points"]
+    assert kept_first["direct_correction"] is None and kept_first["reemerged_x_nm"] is None
+    assert kept_second["direct_correction"] == direct
+    assert kept_second["reemerged_x_nm"] == second["reemerged_vec_nm"][0]

@@ -74,7 +74,10 @@ async def test_lens_sweeps_and_magnification_profiles_keep_their_points(store) -
     assert stored["slope_nm_per_um"] == [10.0, 17.3] and stored["astig_ref_nm"] == [1.0, -1.0]
     point = {"mag_index": 9, "magnification": 130000.0, "astig_x_nm": 1.0, "astig_y_nm": 2.0,
              "astig_uncertainty_nm": 0.5, "stig_x": 0.1, "stig_y": -0.1,
-             "measurement_id": None}  # fmt: skip
+             "measurement_id": None, "astig_rmsd_nm": 0.7, "fitted_defocus_nm": 2031.0,
+             "defocus_rmsd_nm": 4.5, "n_frames": 3, "n_rejected": 1, "reemerged_x_nm": 12.0,
+             "reemerged_y_nm": -5.0,
+             "direct_correction": {"astig_after_nm": 3.0, "moves": 2}}  # fmt: skip
     profile = {"defocus_nm": 2000.0, "points": [point]}
     await store.save("mag_profile", snapshot(9), profile)
     stored = await store.current("mag_profile", snapshot(3))  # not keyed by magnification

@@ -56,6 +56,35 @@ def test_fit_recovers_defocus_and_astigmatism(kv, defocus_nm, astig_nm, angle_de
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("pixel_size_A", "angle_deg", "seed"), [(1.0, 163.0, 0), (1.2, 170.0, 1)])
+def test_a_calibration_probe_with_600_nm_of_astigmatism_converges(pixel_size_A, angle_deg, seed):
+    """Frames like a stigmator-calibration probe: the refinement needs more than 30 iterations."""
+    optics = Optics(pixel_size_A=pixel_size_A, kv=300.0, cs_mm=2.7)
+    aniso = AnisoMag(1.02, 1.0, 30.0)
+    exposure = Exposure(optics, 2240.0, 600.0, angle_deg, 80.0, aniso=aniso)
+    fit = fit_frame(synthesize_frame(exposure, (1024, 1024), rng=seed), optics, aniso=aniso)
+    assert fit.reliable, fit.reason
+    assert fit.astig_nm == pytest.approx(600.0, abs=30.0)
+    assert angle_difference_deg(fit.angle_deg, angle_deg) < 5.0
+
+
+# Frames whose coarse passes end in a wrong basin. The final refinement finds the right one, and
+# the ring envelope must then be measured again along its rings (before that, each was refused
+# with a 17-57 nm uncertainty, though its values were right).
+LARGE_ASTIG_CASES = [(2911, 543, 7, 0), (2820, 957, 98, 2), (3805, 1034, 0, 3), (3782, 1171, 3, 30)]
+
+
+@pytest.mark.parametrize(("defocus_nm", "astig_nm", "angle_deg", "seed"), LARGE_ASTIG_CASES)
+def test_large_astigmatism_is_recovered_and_trusted(defocus_nm, astig_nm, angle_deg, seed):
+    optics, frame = frame_for(300, defocus_nm, astig_nm, angle_deg, size=1024, seed=seed)
+    fit = fit_frame(frame, optics)
+    assert fit.reliable, fit.reason
+    truth = np.array(astig_vector_nm(astig_nm, angle_deg))
+    error_nm = np.linalg.norm(np.array([fit.astig_x_nm, fit.astig_y_nm]) - truth)
+    assert error_nm < max(15.0, 4 * fit.astig_uncertainty_nm)
+    assert fit.defocus_mean_nm == pytest.approx(defocus_nm, abs=10.0)
+
+
 def test_declared_anisotropic_magnification_is_removed_before_fitting():
     aniso = AnisoMag(scale_major=1.01, scale_minor=1.0 / 1.01, angle_deg=40.0)  # ε ≈ 2 %
     defocus_nm, astig_nm, angle_deg = 2500.0, 40.0, 110.0

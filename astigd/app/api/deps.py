@@ -75,10 +75,11 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="T
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a key's prefix and scopes, or anonymous (prefix None)."""
+    """Who is calling: a key's prefix, scopes and name, or anonymous (prefix None)."""
 
     prefix: str | None
     scopes: tuple[str, ...]
+    name: str | None = None
 
 
 ANONYMOUS_READER = Principal(None, ("read",))
@@ -122,7 +123,7 @@ async def _principal(state: State, presented: str) -> Principal | None:
 def _look_up(sessions: sessionmaker[Session], presented: str) -> Principal | None:
     with sessions() as session:
         key = authenticate(session, presented)
-        return None if key is None else Principal(key.prefix, tuple(key.scopes))
+        return None if key is None else Principal(key.prefix, tuple(key.scopes), key.name)
 
 
 def _unauthorized(detail: str) -> HTTPException:

@@ -1,8 +1,9 @@
 """Apply a scope's stored gold calibration to an uploaded or live frame's fit inputs.
 
 When the frame names its scope and magnification and the client gave no pixel size (or no
-anisotropy), the newest stored calibration for that scope, HT and magnification replaces the
-inventory's value, and the measurement's optics snapshot names the calibration rows used.
+anisotropy), the current stored calibration for that scope, HT and magnification (the same
+lookup as the procedures' fits, any probe mode or alpha) replaces the inventory's value, and the
+measurement's optics snapshot names the calibration rows used.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import asdict, replace
 from sqlalchemy.orm import Session, sessionmaker
 
 from astigd.app.api.fit_inputs import FitInputs
-from astigd.app.db.calibrations import newest_at_mag
+from astigd.app.db.calibrations import current_gold_calibration
 from astigd.app.db.models import AnisoMagCalibration, PixelSizeCalibration
 from astigd.workers.anisotropy import AnisoMag
 
@@ -30,8 +31,8 @@ def with_stored_calibrations(
         return inputs
     key = (scope_id, inputs.optics.kv, mag_index)
     with sessions() as session:
-        pixel = None if pixel_given else newest_at_mag(session, PixelSizeCalibration, *key)
-        aniso_row = None if aniso_given else newest_at_mag(session, AnisoMagCalibration, *key)
+        pixel = _unless_given(session, PixelSizeCalibration, pixel_given, key)
+        aniso_row = _unless_given(session, AnisoMagCalibration, aniso_given, key)
     optics, aniso, snapshot = inputs.optics, inputs.aniso, dict(inputs.snapshot)
     if pixel is not None:
         optics = replace(optics, pixel_size_A=pixel.pixel_size_A)
@@ -40,3 +41,8 @@ def with_stored_calibrations(
         aniso = AnisoMag(aniso_row.scale_major, aniso_row.scale_minor, aniso_row.angle_deg)
         snapshot.update(aniso=asdict(aniso), aniso_mag_calibration_id=aniso_row.id)
     return inputs._replace(optics=optics, aniso=aniso, snapshot=snapshot)
+
+
+def _unless_given(session: Session, model, given: bool, key: tuple):
+    """Return the current gold calibration of `model`, or None when the client gave the value."""
+    return None if given else current_gold_calibration(session, model, *key)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from astigd.app.api.routes import (
     alerts,
+    auth,
     compensation,
     fit,
     history,
@@ -24,6 +25,7 @@ from astigd.app.api.routes import (
 API_PREFIX = "/api/v1"
 
 api_router = APIRouter(prefix=API_PREFIX)
+api_router.include_router(auth.router)
 api_router.include_router(scopes.router)
 api_router.include_router(fit.router)
 api_router.include_router(measurements.router)

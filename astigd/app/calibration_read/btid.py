@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from astigd.app.calibration_read.lookup import calibration_info
+from astigd.app.calibration_read.lookup import HistoryWindow, calibration_info, history_rows
 from astigd.app.db.models import BtidCalibration
 from astigd.app.procedures.calibration_rows import BTID_COLUMNS
 
@@ -17,11 +16,8 @@ def btid_history(
     session: Session, scope_id: str, limit: int, mag_index: int | None = None
 ) -> list[dict[str, Any]]:
     """Return the newest BTID calibrations of a scope (at one magnification if given)."""
-    query = select(BtidCalibration).where(BtidCalibration.scope_id == scope_id)
-    if mag_index is not None:
-        query = query.where(BtidCalibration.mag_index == mag_index)
-    query = query.order_by(BtidCalibration.created_at.desc(), BtidCalibration.id.desc())
-    return [_btid(row) for row in session.scalars(query.limit(limit))]
+    rows = history_rows(session, BtidCalibration, scope_id, HistoryWindow(limit, mag_index))
+    return [_btid(row) for row in rows]
 
 
 def _btid(row: BtidCalibration) -> dict[str, Any]:

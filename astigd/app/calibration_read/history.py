@@ -99,13 +99,22 @@ def _profile(session: Session, row: MagnificationProfile) -> dict[str, Any]:
     return {**info, "defocus_nm": row.defocus_nm, "n_points": row.n_points, "points": points}
 
 
+PROFILE_POINT_STATISTICS = ("astig_rmsd_nm", "fitted_defocus_nm", "defocus_rmsd_nm", "n_frames",
+                            "n_rejected", "direct_correction")  # fmt: skip
+
+
 def _profile_point(point: MagnificationProfilePoint) -> dict[str, Any]:
+    """Return a stored point; statistics added in revision 0005 are null on older points."""
+    reemerged = (point.reemerged_x_nm, point.reemerged_y_nm)
     return {
         "mag_index": point.mag_index,
         "magnification": point.magnification,
         "astig_vec_nm": [point.astig_x_nm, point.astig_y_nm],
         "astig_nm": math.hypot(point.astig_x_nm, point.astig_y_nm),
         "astig_uncertainty_nm": point.astig_uncertainty_nm,
+        **{name: getattr(point, name) for name in PROFILE_POINT_STATISTICS},
+        "reemerged_vec_nm": None if None in reemerged else list(reemerged),
+        "reemerged_nm": None if None in reemerged else math.hypot(*reemerged),
         "stig": [point.stig_x, point.stig_y],
         "measurement_id": point.measurement_id,
     }

@@ -86,6 +86,31 @@ def newest_per_key(session: Session, model: type[Row], scope_id: str) -> list[Ro
     return latest
 
 
+@dataclass(frozen=True)
+class HistoryWindow:
+    """Which rows of a scope's calibration history to list: newest first, at most `limit`."""
+
+    limit: int
+    mag_index: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def history_rows(
+    session: Session, model: type[Row], scope_id: str, window: HistoryWindow
+) -> list[Row]:
+    """Return a scope's rows of `model` in the window (magnification and time), newest first."""
+    query = select(model).where(model.scope_id == scope_id)
+    if window.mag_index is not None:
+        query = query.where(model.mag_index == window.mag_index)
+    if window.since is not None:
+        query = query.where(model.created_at >= window.since)
+    if window.until is not None:
+        query = query.where(model.created_at <= window.until)
+    query = query.order_by(model.created_at.desc(), model.id.desc()).limit(window.limit)
+    return list(session.scalars(query))
+
+
 def age_h(row: ScopeStateKeyed, now: datetime | None = None) -> float:
     """Return how old a calibration row is, in hours."""
     return ((now or utc_now()) - row.created_at).total_seconds() / 3600.0

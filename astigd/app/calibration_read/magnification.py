@@ -1,35 +1,50 @@
-"""Gold calibrations for dashboards: pixel-size and anisotropy history, and the ring points."""
+"""Gold calibrations and Cs checks for dashboards: pixel size, anisotropy, rings, checks."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from astigd.app.calibration_read.lookup import calibration_info
-from astigd.app.db.models import AnisoMagCalibration, Job, PixelSizeCalibration
-from astigd.app.procedures.calibration_rows import ANISO_COLUMNS, PIXEL_SIZE_COLUMNS
+from astigd.app.calibration_read.lookup import HistoryWindow, calibration_info, history_rows
+from astigd.app.db.models import AnisoMagCalibration, Job, PixelSizeCalibration, PixelSizeCheck
+from astigd.app.procedures.calibration_rows import (
+    ANISO_COLUMNS,
+    PIXEL_SIZE_CHECK_COLUMNS,
+    PIXEL_SIZE_COLUMNS,
+)
 
 KINDS = (("aniso_mag", AnisoMagCalibration, ANISO_COLUMNS),
          ("pixel_size", PixelSizeCalibration, PIXEL_SIZE_COLUMNS))  # fmt: skip
+
+
+def _listed(
+    session: Session, scope_id: str, kind: str, model: type, columns: tuple[str, ...], window
+) -> list[dict[str, Any]]:
+    """Return the rows of a kind in the window as dicts: calibration info and columns."""
+    return [
+        {**calibration_info(kind, row), **{name: getattr(row, name) for name in columns}}
+        for row in history_rows(session, model, scope_id, window)
+    ]
 
 
 def magnification_calibrations(
     session: Session, scope_id: str, limit: int, mag_index: int | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """Return the newest anisotropy and pixel-size rows of a scope, newest first, by kind."""
-    history = {}
-    for kind, model, columns in KINDS:
-        query = select(model).where(model.scope_id == scope_id)
-        if mag_index is not None:
-            query = query.where(model.mag_index == mag_index)
-        query = query.order_by(model.created_at.desc(), model.id.desc()).limit(limit)
-        history[kind] = [
-            {**calibration_info(kind, row), **{name: getattr(row, name) for name in columns}}
-            for row in session.scalars(query)
-        ]
-    return history
+    window = HistoryWindow(limit, mag_index)
+    return {
+        kind: _listed(session, scope_id, kind, model, columns, window)
+        for kind, model, columns in KINDS
+    }
+
+
+def pixel_size_checks(
+    session: Session, scope_id: str, window: HistoryWindow
+) -> list[dict[str, Any]]:
+    """Return the scope's Cs/pixel-size checks in the window, newest first."""
+    columns = PIXEL_SIZE_CHECK_COLUMNS
+    return _listed(session, scope_id, "pixel_size_check", PixelSizeCheck, columns, window)
 
 
 def gold_fit(session: Session, scope_id: str, calibration_id: int) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from astigd.app.calibration_read.compensation import CalibrationRefusedError, require_row
-from astigd.app.calibration_read.lookup import OpticsWhere, calibration_info
+from astigd.app.calibration_read.lookup import OpticsWhere, calibration_info, illuminations
 from astigd.app.db.models import LensSweep, StigmatorCalibration
 from astigd.workers.ctf import tolerable_astigmatism_nm
 
@@ -73,6 +73,8 @@ def check_coverage(
     max_age_h: float, resolution_A: float,
 ) -> None:  # fmt: skip
     """Add whether today's stigmator calibration and lens sweep cover the plan."""
+    if where.illumination is None:
+        _warn_if_ambiguous(report, session, where)
     stig = _current(report, session, StigmatorCalibration, "stigmator", where, max_age_h)
     sweep = _current(report, session, LensSweep, "lens sweep", where, max_age_h)
     if stig is not None:
@@ -80,6 +82,19 @@ def check_coverage(
     if sweep is not None:
         report.calibrations["lens_sweep"] = calibration_info("lens_sweep", sweep)
         _check_sweep(report, sweep, span_nm, where.ht_kv or 300.0, resolution_A)
+
+
+def _warn_if_ambiguous(report: PlanReport, session: Session, where: OpticsWhere) -> None:
+    """Warn when the plan names no illumination and calibrations exist for several."""
+    found = {*illuminations(session, StigmatorCalibration, where)}
+    found |= {*illuminations(session, LensSweep, where)}
+    if len(found) > 1:
+        report.add(
+            "illumination_ambiguous",
+            "warning",
+            f"Calibrations at this magnification exist for several illuminations "
+            f"({', '.join(sorted(found))}): give probe_mode or alpha to check the plan's.",
+        )
 
 
 def _current(report: PlanReport, session, model, kind: str, where, max_age_h: float):

@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from astigd.drivers.simulator.config import LensStatistics
+from astigd.fft_wisdom import DEFAULT_WARM_SHAPES
 
 SQLITE_FILE_NAME = "astigd.sqlite"
 
@@ -42,12 +43,19 @@ class PoolSettings(BaseModel):
     """The compute pool fits run in: local processes, threads (tests) or a Dask cluster.
 
     Setting `scheduler` (e.g. `ASTIGD_POOL__SCHEDULER=tcp://host:8786`) selects the Dask cluster.
+    A fit (or other pool task) with no result after `fit_timeout_s` fails, so a job never waits
+    forever on a pool with no worker left. Local workers plan the FFTs of `warm_frame_shapes`
+    at start-up, with FFTW wisdom loaded from and saved to `fftw_wisdom` (default: the cache
+    directory; Dask workers take both from `astigd worker` options).
     """
 
     kind: Literal["local", "thread", "dask"] = "local"
     workers: int = Field(default_factory=default_pool_workers, ge=1, le=256)
     scheduler: str | None = Field(None, min_length=1)
     warm_up: bool = True
+    fit_timeout_s: float = Field(120.0, gt=0, le=86400)
+    warm_frame_shapes: str = Field(DEFAULT_WARM_SHAPES, pattern=r"^\s*\d+x\d+(\s*,\s*\d+x\d+)*\s*$")
+    fftw_wisdom: Path | None = None
 
     @model_validator(mode="after")
     def _dask_when_a_scheduler_is_set(self) -> PoolSettings:
@@ -96,6 +104,8 @@ class JobsSettings(BaseModel):
     lease_ttl_s: float = Field(30.0, gt=0.5, le=3600.0)  # renewed every third of it
     subscriber_queue_size: int = Field(256, ge=1, le=100_000)
     acceptance_daily_utc: dict[str, time] = {}  # scope id -> "HH:MM" (UTC)
+    # scope id -> its scheduled acceptance's parameters (collection mag_index, defocus range...)
+    acceptance_params: dict[str, dict[str, Any]] = {}
     schedule_poll_s: float = Field(30.0, gt=0.0, le=3600.0)
 
 

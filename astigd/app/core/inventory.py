@@ -5,10 +5,11 @@ scopes:
   - id: krios1
     driver: thermo            # simulator | thermo | jeol
     address: http://krios1-pc:8080
+    call_timeout_s: 10        # a scope call that takes longer fails (the job then restores)
     optics:
       kv: 300
       cs_mm: 2.7
-      camera: K3
+      camera: BM-Falcon
       magnifications:
         - mag_index: 23
           magnification: 105000
@@ -20,12 +21,14 @@ Without a file the inventory holds one simulated scope, `sim`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from astigd.drivers.limits import ScopeTiming
 from astigd.workers.anisotropy import AnisoMag
 
 SCOPE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -89,7 +92,13 @@ class ScopeEntry(_Strict):
     driver: Literal["simulator", "thermo", "jeol"]
     address: str | None = None
     name: str | None = None
+    call_timeout_s: float = Field(ScopeTiming.call_timeout_s, gt=0.0, le=600.0)
     optics: OpticsDefaults = OpticsDefaults()
+
+    def timing(self, settle_scale: float = 1.0) -> ScopeTiming:
+        """Return the scope layer's timing: this entry's call timeout, settle times scaled."""
+        settle_s = ScopeTiming.settle_s * settle_scale
+        return replace(ScopeTiming(), call_timeout_s=self.call_timeout_s, settle_s=settle_s)
 
 
 class Inventory(_Strict):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from astigd.workers.pool import FitPool
+
 NO_SCOPE = "none"
 FIT_SECONDS_BUCKETS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 class Metrics:
-    """The service's metrics: fits (latency, verdicts, failures), jobs, residual astigmatism."""
+    """The service's metrics: fits, jobs, residual astigmatism, and the compute pool."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -45,6 +47,21 @@ class Metrics:
             ["scope"],
             registry=self.registry,
         )
+        self.pool_in_flight = Gauge(
+            "astigd_pool_fits_in_flight",
+            "Fits (and other pool tasks) submitted to the compute pool without a result yet.",
+            registry=self.registry,
+        )
+        self.pool_workers = Gauge(
+            "astigd_pool_workers",
+            "Workers able to fit: local processes, or Dask workers with a ctf slot (NaN: unknown).",
+            registry=self.registry,
+        )
+
+    def watch_pool(self, pool: FitPool) -> None:
+        """Read the pool's tasks in flight and workers at each scrape."""
+        self.pool_in_flight.set_function(lambda: pool.in_flight)
+        self.pool_workers.set_function(lambda: _or_nan(pool.workers()))
 
     def job_finished(self, scope_id: str, procedure: str, state: str, result: dict | None) -> None:
         """Record a job's final state, and the residual astigmatism a correction left."""
@@ -60,5 +77,10 @@ class Metrics:
         self.fits.labels(scope=scope, reliable=str(reliable).lower()).inc()
 
     def fit_failed(self, scope_id: str | None, kind: str) -> None:
-        """Record one fit that failed (kind: invalid_frame, error)."""
+        """Record one fit that failed (kind: invalid_frame, unfittable, timeout, error)."""
         self.fit_failures.labels(scope=scope_id or NO_SCOPE, kind=kind).inc()
+
+
+def _or_nan(value: int | None) -> float:
+    """Return the value as a float, NaN for unknown."""
+    return float("nan") if value is None else float(value)

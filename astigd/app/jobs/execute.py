@@ -17,7 +17,6 @@ from astigd.app.db.models import Job, JobState
 from astigd.app.jobs.control import JobControl
 from astigd.app.jobs.db_threads import DbThreads
 from astigd.app.jobs.recorder import EventRecorder
-from astigd.app.jobs.store import move_state
 from astigd.app.live.spectra import KeptFrames
 from astigd.app.procedures import PROCEDURES, ProcedureError
 from astigd.app.procedures.optics import pool_fitter
@@ -52,9 +51,10 @@ async def execute(job: Job, handle: ScopeHandle, control: JobControl, services: 
         await _finish(services, job, JobState.QUEUED, JobState.FAILED, f"scope: {error}")
         return
     started = {"started_at": utc_now(), "start_snapshot": snapshot_to_json(snapshot)}
-    if not await _move(services, job, JobState.QUEUED, JobState.RUNNING, **started):
+    if not await services.recorder.move_state(
+        job.id, JobState.QUEUED, JobState.RUNNING, {}, **started
+    ):
         return  # cancelled while it waited
-    await services.recorder.emit_state(job, JobState.RUNNING.value)
     await _run_and_settle(job, handle, snapshot, control, services)
 
 
@@ -131,19 +131,9 @@ async def _restore_and_finish(services, job, handle, snapshot, state: JobState, 
 
 
 async def _finish(services, job, old: JobState, new: JobState, error, result=None) -> None:
-    """Move the job to its final state and emit the terminal state event."""
-    values = {"finished_at": utc_now(), "error": error, "result": json_safe(result)}
-    if await _move(services, job, old, new, **values):
-        await services.recorder.emit_state(job, new.value, error=error, result=values["result"])
-        if services.metrics is not None:
-            services.metrics.job_finished(job.scope_id, job.procedure, new.value, values["result"])
-
-
-async def _move(services: Services, job: Job, old: JobState, new: JobState, **values) -> bool:
-    """Change the job's state in a worker thread."""
-
-    def move() -> bool:
-        with services.sessions() as session:
-            return move_state(session, job.id, old, new, **values)
-
-    return await services.threads.run(move)
+    """Move the job to its final state with the terminal state event."""
+    details = {"error": error, "result": json_safe(result)}
+    values = {"finished_at": utc_now(), **details}
+    moved = await services.recorder.move_state(job.id, old, new, details, **values)
+    if moved and services.metrics is not None:
+        services.metrics.job_finished(job.scope_id, job.procedure, new.value, details["result"])

@@ -14,7 +14,7 @@ from astigd.app.jobs.db_threads import DbThreads
 from astigd.app.jobs.execute import Services
 from astigd.app.jobs.recorder import EventRecorder
 from astigd.app.jobs.runner import JobRunner
-from astigd.app.jobs.schedule import acceptance_loop
+from astigd.app.jobs.schedule import acceptance_loop, check_schedule
 from astigd.app.scopes.registry import build_registry, close_registry
 
 
@@ -38,6 +38,7 @@ class RunningJobs:
 async def start_jobs(app: FastAPI, executor: Executor) -> RunningJobs:
     """Build the scopes and the runner on app.state, start the workers and the schedule."""
     settings = app.state.settings
+    check_schedule(settings.jobs)
     sessions = app.state.sessions
     handles = build_registry(app.state.inventory, sessions, settings.simulator)
     threads = DbThreads()

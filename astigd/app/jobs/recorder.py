@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from astigd.app.db.models import Job, JobEvent
+from astigd.app.db.models import Job, JobEvent, JobState
 from astigd.app.jobs.bus import EventBus, JobEventOut
 from astigd.app.jobs.db_threads import DbThreads
-from astigd.app.jobs.store import append_event
+from astigd.app.jobs.store import append_event, create_job, move_state
 from astigd.outputs.records import json_safe
-
-STATE_EVENT = "state"  # payload {"state": ..., "error": ..., "result": ...}
 
 
 def event_out(event: JobEvent) -> JobEventOut:
@@ -39,7 +38,40 @@ class EventRecorder:
         with self._sessions() as session:
             return event_out(append_event(session, job_id, kind, payload))
 
-    async def emit_state(self, job: Job | uuid.UUID, state: str, **details: Any) -> None:
-        """Store and publish a state-change event."""
-        job_id = job.id if isinstance(job, Job) else job
-        await self.emit(job_id, STATE_EVENT, {"state": state, **details})
+    async def create_job(
+        self,
+        scope_id: str,
+        procedure: str,
+        params: dict[str, Any],
+        by: str | None,
+        created_at: datetime | None = None,
+    ) -> Job:
+        """Store a queued job with its first state event, then publish the event."""
+
+        def create() -> tuple[Job, JobEventOut]:
+            with self._sessions() as session:
+                job, event = create_job(session, scope_id, procedure, params, by, created_at)
+                return job, event_out(event)
+
+        job, event = await self._threads.run(create)
+        self.bus.publish(event)
+        return job
+
+    async def move_state(
+        self, job_id: uuid.UUID, old: JobState, new: JobState, details: dict[str, Any], **values
+    ) -> bool:
+        """Move the job from `old` to `new` with its state event (one commit); publish it.
+
+        `details` join the event's payload; `values` are other job columns to set. Returns
+        False, and changes nothing, if the job was no longer in `old`.
+        """
+
+        def move() -> JobEventOut | None:
+            with self._sessions() as session:
+                event = move_state(session, job_id, old, new, json_safe(details), **values)
+                return None if event is None else event_out(event)
+
+        event = await self._threads.run(move)
+        if event is not None:
+            self.bus.publish(event)
+        return event is not None

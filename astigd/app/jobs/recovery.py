@@ -6,7 +6,7 @@ from astigd.app.core.logging import get_logger
 from astigd.app.db.base import utc_now
 from astigd.app.db.models import Job, JobState
 from astigd.app.jobs.execute import Services, restore
-from astigd.app.jobs.store import jobs_in_state, move_state
+from astigd.app.jobs.store import jobs_in_state
 from astigd.app.scopes.audit import current_job_id
 from astigd.app.scopes.registry import ScopeHandle
 from astigd.app.scopes.snapshots import snapshot_from_json
@@ -39,12 +39,9 @@ async def _recover(job: Job, handle: ScopeHandle, services: Services) -> None:
         finally:
             current_job_id.reset(token)
         reason = f"{reason}; {problem or 'restored to its start snapshot'}"
-    values = {"finished_at": utc_now(), "error": reason}
-
-    def move() -> bool:
-        with services.sessions() as session:
-            return move_state(session, job.id, JobState.RUNNING, JobState.INTERRUPTED, **values)
-
-    if await services.threads.run(move):
-        await services.recorder.emit_state(job, JobState.INTERRUPTED.value, error=reason)
+    details = {"error": reason}
+    moved = await services.recorder.move_state(
+        job.id, JobState.RUNNING, JobState.INTERRUPTED, details, finished_at=utc_now(), **details
+    )
+    if moved:
         log.warning("job interrupted", job_id=str(job.id), scope_id=handle.scope_id)

@@ -24,7 +24,7 @@ from astigd.app.jobs.control import JobControl
 from astigd.app.jobs.execute import Services, execute
 from astigd.app.jobs.heartbeat import heartbeat
 from astigd.app.jobs.recovery import recover_scope
-from astigd.app.jobs.store import create_job, has_pending, move_state, next_queued
+from astigd.app.jobs.store import has_pending, next_queued
 from astigd.app.scopes.audit import current_job_id
 from astigd.app.scopes.registry import ScopeHandle
 
@@ -92,8 +92,8 @@ class JobRunner:
         async with self._submit_lock:
             if not wait and await self._busy(scope_id):
                 raise ScopeBusyError(f"scope {scope_id!r} is busy with another job")
-            job = await self.db(create_job, scope_id, procedure, params, by, created_at)
-            await self.services.recorder.emit_state(job, JobState.QUEUED.value)
+            recorder = self.services.recorder
+            job = await recorder.create_job(scope_id, procedure, params, by, created_at)
         self._wakes[scope_id].set()
         return job
 
@@ -112,12 +112,13 @@ class JobRunner:
 
     async def cancel(self, job_id: uuid.UUID) -> None:
         """Cancel a queued job now, or ask a running one to stop at its next checkpoint."""
-        values = {"finished_at": utc_now(), "error": "cancelled before it started"}
-        if await self.db(move_state, job_id, JobState.QUEUED, JobState.CANCELLED, **values):
-            await self.services.recorder.emit_state(
-                job_id, JobState.CANCELLED.value, error=values["error"]
-            )
-        elif (control := self._controls.get(job_id)) is not None:
+        details = {"error": "cancelled before it started"}
+        cancelled = await self.services.recorder.move_state(
+            job_id, JobState.QUEUED, JobState.CANCELLED, details, finished_at=utc_now(), **details
+        )
+        if cancelled:
+            return
+        if (control := self._controls.get(job_id)) is not None:
             control.request_cancel()
 
     async def _work(self, scope_id: str) -> None:

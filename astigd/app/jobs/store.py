@@ -1,7 +1,8 @@
 """Job rows and their events in the database: create, claim, finish, list, append, replay.
 
 State changes are conditional UPDATEs (`WHERE state = ...`), so a cancel and a start racing
-for a queued job cannot both win.
+for a queued job cannot both win. Each commits with its `state` event, so a client that sees
+a job's new state finds the event that announces it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ FINAL_STATES = frozenset(
     {JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED}
 )
 PENDING_STATES = (JobState.QUEUED.value, JobState.RUNNING.value)
+STATE_EVENT = "state"  # payload {"state": ..., "error": ..., "result": ...}
 
 
 def create_job(
@@ -30,13 +32,15 @@ def create_job(
     params: dict,
     by: str | None,
     created_at: datetime | None = None,
-) -> Job:
-    """Insert a queued job (created now, unless given) and return it."""
+) -> tuple[Job, JobEvent]:
+    """Insert a queued job (created now, unless given) with its first state event."""
     job = Job(scope_id=scope_id, procedure=procedure, params=params, requested_by=by)
     job.created_at = created_at or utc_now()
     session.add(job)
+    session.flush()
+    event = _add_event(session, job.id, STATE_EVENT, {"state": JobState.QUEUED.value})
     session.commit()
-    return job
+    return job, event
 
 
 def next_queued(session: Session, scope_id: str) -> Job | None:
@@ -57,23 +61,42 @@ def has_pending(session: Session, scope_id: str) -> bool:
     return session.scalars(query.limit(1)).first() is not None
 
 
-def move_state(session: Session, job_id: uuid.UUID, old: JobState, new: JobState, **values) -> bool:
-    """Change a job's state from `old` to `new` (with other columns); False if not in `old`."""
+def move_state(
+    session: Session,
+    job_id: uuid.UUID,
+    old: JobState,
+    new: JobState,
+    details: dict[str, Any],
+    **values: Any,
+) -> JobEvent | None:
+    """Move a job from `old` to `new` (with other columns) and append its state event.
+
+    Returns the event, or None (and changes nothing) if the job was not in `old`.
+    """
     moved = session.execute(
         update(Job)
         .where(Job.id == job_id, Job.state == old.value)
         .values(state=new.value, **values)
     )
+    if moved.rowcount != 1:
+        session.rollback()
+        return None
+    event = _add_event(session, job_id, STATE_EVENT, {"state": new.value, **details})
     session.commit()
-    return moved.rowcount == 1
+    return event
 
 
 def append_event(session: Session, job_id: uuid.UUID, kind: str, payload: dict) -> JobEvent:
     """Append the job's next event (seq = last + 1) and return it."""
+    event = _add_event(session, job_id, kind, payload)
+    session.commit()
+    return event
+
+
+def _add_event(session: Session, job_id: uuid.UUID, kind: str, payload: dict) -> JobEvent:
     last = session.scalar(select(func.max(JobEvent.seq)).where(JobEvent.job_id == job_id))
     event = JobEvent(job_id=job_id, seq=(last or 0) + 1, kind=kind, payload=payload)
     session.add(event)
-    session.commit()
     return event
 
 

@@ -32,6 +32,6 @@ async def socket_principal(websocket: WebSocket, needed: KeyScope = "read") -> P
             key = authenticate(session, presented)
             if key is None or not grants(key.scopes, needed):
                 return None
-            return Principal(key.prefix, tuple(key.scopes))
+            return Principal(key.prefix, tuple(key.scopes), key.name)
 
     return await run_in_threadpool(lookup)

@@ -1,7 +1,8 @@
 """The stored BTID calibration: lookup, and turning a measured G into a defocus and astigmatism.
 
-The estimate is returned as a `CtfFit` with estimator "btid", so the correction loop applies
-the same gates (reliability, score, focus change, growth) to it as to a CTF fit.
+The estimate is returned as a `CtfFit` with estimator "astigd-btid", so the correction loop
+applies the same gates (reliability, score, focus change, growth) to it as to a CTF fit, and it
+is stored as a measurement like one; its parameters say how it was made.
 """
 
 from __future__ import annotations
@@ -87,7 +88,21 @@ def estimate(measurement: BtidMeasurement, calibration: StoredBtid) -> CtfFit:
     vector = reference + astig_of(h) + calibration.slope * change_nm
     defocus_nm = float(record["reference_defocus_nm"]) + change_nm
     sigma = _sigma_nm(measurement, calibration, focus)
-    return _as_fit(vector, defocus_nm, sigma, measurement, change_nm, skew_of(h))
+    parameters = {"method": "btid", "defocus_change_from_reference_nm": change_nm,
+                  "skew_nm": skew_of(h), **_inputs(measurement, calibration),
+                  **measurement.summary()}  # fmt: skip
+    return _as_fit(vector, defocus_nm, sigma, measurement, parameters)
+
+
+def _inputs(measurement: BtidMeasurement, calibration: StoredBtid) -> dict[str, Any]:
+    """Return what the estimate was made with: shots, and the calibration rows it leaned on."""
+    frame, record = measurement.frame, calibration.record
+    return {
+        "tilt_mrad": record["tilt_mrad"], "n_directions": record["n_directions"],
+        "exposure_s": frame.exposure_s, "binning": measurement.binning,
+        "btid_calibration_id": record.get("id"),
+        "lens_sweep_calibration_id": (calibration.slope_info or {}).get("id"),
+    }  # fmt: skip
 
 
 def _sigma_nm(measurement: BtidMeasurement, calibration: StoredBtid, focus) -> float:
@@ -97,13 +112,11 @@ def _sigma_nm(measurement: BtidMeasurement, calibration: StoredBtid, focus) -> f
     return math.hypot(own, float(reference))
 
 
-def _as_fit(vector, defocus_nm: float, sigma: float, measurement, change_nm, skew_nm) -> CtfFit:
+def _as_fit(vector, defocus_nm: float, sigma: float, measurement, parameters) -> CtfFit:
     """Pack the estimate into the CtfFit the correction loop gates on."""
     magnitude, angle = astig_from_vector(float(vector[0]), float(vector[1]))
     pair = defocus_pair(defocus_nm, magnitude, angle)
     reason = None if measurement.reliable else _weak_reason(measurement)
-    parameters = {"method": "btid", "defocus_change_from_reference_nm": change_nm,
-                  "skew_nm": skew_nm, **measurement.summary()}  # fmt: skip
     return CtfFit(
         defocus1_nm=pair.defocus1_nm, defocus2_nm=pair.defocus2_nm, angle_deg=pair.angle_deg,
         astig_nm=magnitude, astig_x_nm=float(vector[0]), astig_y_nm=float(vector[1]),

@@ -6,13 +6,14 @@ returning, also when a frame or a move fails or the job is cancelled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from pydantic import Field
 
 from astigd.app.procedures.context import ProcedureContext
 from astigd.app.procedures.params import ProcedureParams
+from astigd.drivers.records import Frame
 from astigd.workers.btid import ShiftMatrix, fit_shift_matrix, tilt_directions
 from astigd.workers.image_shift import ImageShift, measure_shift
 
@@ -28,11 +29,12 @@ class BtidSettings(ProcedureParams):
 
 @dataclass(frozen=True)
 class BtidMeasurement:
-    """G with its fit and the per-direction cross-correlation peaks."""
+    """G with its fit, the per-direction cross-correlation peaks and one of its frames."""
 
     shift: ShiftMatrix
     peaks: tuple[ImageShift, ...]
     binning: int
+    frame: Frame = field(repr=False)  # its optics carry the beam tilt as found: what G describes
 
     @property
     def reliable(self) -> bool:
@@ -64,23 +66,35 @@ async def measure_g(ctx: ProcedureContext, settings: BtidSettings, what: str) ->
     scope = ctx.scope
     start = np.array(await scope.get_beam_tilt_mrad())
     tilts = tilt_directions(settings.directions, settings.tilt_mrad)
-    peaks = []
+    peaks, first = [], None
     try:
         for tilt in tilts:
             await ctx.checkpoint()
             plus = await _frame_at(ctx, settings, start + tilt)
             minus = await _frame_at(ctx, settings, start - tilt)
-            peaks.append(measure_shift(minus, plus))
+            peaks.append(measure_shift(_pixels(minus), _pixels(plus)))
+            first = plus if first is None else first
     finally:
         await scope.set_beam_tilt_mrad(*start)
     differences = np.array([[p.shift_x_px, p.shift_y_px] for p in peaks])
-    result = BtidMeasurement(fit_shift_matrix(tilts, differences), tuple(peaks), settings.binning)
+    shift = fit_shift_matrix(tilts, differences)
+    result = BtidMeasurement(shift, tuple(peaks), settings.binning, _untilted(first, start))
     await ctx.emit("step", {"what": f"BTID {what}", **result.summary()})
     return result
 
 
-async def _frame_at(ctx: ProcedureContext, settings: BtidSettings, tilt: np.ndarray) -> np.ndarray:
+async def _frame_at(ctx: ProcedureContext, settings: BtidSettings, tilt: np.ndarray) -> Frame:
     """Set a beam tilt and return a frame taken there."""
     await ctx.scope.set_beam_tilt_mrad(float(tilt[0]), float(tilt[1]))
-    frame = await ctx.scope.acquire(settings.exposure_s, settings.binning)
+    return await ctx.scope.acquire(settings.exposure_s, settings.binning)
+
+
+def _pixels(frame: Frame) -> np.ndarray:
+    """Return a frame's image as float32."""
     return np.asarray(frame.image, dtype=np.float32)
+
+
+def _untilted(frame: Frame, tilt_mrad: np.ndarray) -> Frame:
+    """Return the frame with the beam tilt of its optics set back to the one found at the start."""
+    tilt = (float(tilt_mrad[0]), float(tilt_mrad[1]))
+    return replace(frame, optics=replace(frame.optics, beam_tilt_mrad=tilt))

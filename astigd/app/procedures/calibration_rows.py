@@ -14,6 +14,7 @@ from astigd.app.db.models import (
     MagnificationProfile,
     MagnificationProfilePoint,
     PixelSizeCalibration,
+    PixelSizeCheck,
     StigmatorCalibration,
 )
 
@@ -55,6 +56,7 @@ ANISO_COLUMNS = (
     "scale_minor",
     "angle_deg",
     "anisotropy_uncertainty",
+    "angle_uncertainty_deg",
     "method",
     "n_frames",
 )
@@ -68,7 +70,20 @@ PROFILE_POINT_COLUMNS = (
     "stig_x",
     "stig_y",
     "measurement_id",
+    "astig_rmsd_nm",
+    "fitted_defocus_nm",
+    "defocus_rmsd_nm",
+    "n_frames",
+    "n_rejected",
+    "reemerged_x_nm",
+    "reemerged_y_nm",
+    "direct_correction",
 )
+PIXEL_SIZE_CHECK_COLUMNS = (
+    "pixel_size_A", "cs_nominal_mm", "cs_fit_mm", "pixel_size_error_percent",
+    "pixel_size_error_sd_percent", "defocus_bias_fraction", "defocus_bias_nm_at_mean", "flagged",
+    "flag_percent", "defoci_nm", "frame_defocus_nm", "frame_errors", "frames_skipped",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -151,6 +166,7 @@ KINDS: dict[str, CalibrationKind] = {
     ),
     "aniso_mag": CalibrationKind(AnisoMagCalibration, *_columns_of(ANISO_COLUMNS)),
     "pixel_size": CalibrationKind(PixelSizeCalibration, *_columns_of(PIXEL_SIZE_COLUMNS)),
+    "pixel_size_check": CalibrationKind(PixelSizeCheck, *_columns_of(PIXEL_SIZE_CHECK_COLUMNS)),
 }
 
 

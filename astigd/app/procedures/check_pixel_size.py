@@ -4,8 +4,9 @@ At each defocus of the series a frame is acquired and fitted as usual (Cs fixed,
 measurement); the frames are then fitted jointly with Cs free (workers.cs_consistency). A Cs
 that only fits far from nominal signals a pixel-size error: the implied error is
 (Cs_fit/Cs_nominal)^(1/4) − 1, and with Cs fixed it biases every fitted defocus by
-(1 + error)² − 1. The check is flagged when the implied error exceeds `flag_percent`. Nothing is
-stored and the live fit never frees Cs. The focus returns to where it started.
+(1 + error)² − 1. The check is flagged when the implied error exceeds `flag_percent`. Every
+check is appended to the calibration store (kind `pixel_size_check`, keyed by the optics at the
+start), flagged or not; the live fit never frees Cs. The focus returns to where it started.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from astigd.app.procedures.moves import set_defocus
 from astigd.app.procedures.params import Shots, underfocus_nm
 from astigd.outputs.records import json_safe
 from astigd.workers.anisotropy import AnisoMag
-from astigd.workers.cs_consistency import check_cs
+from astigd.workers.cs_consistency import CsConsistency, check_cs
 from astigd.workers.ctf import Optics
 from astigd.workers.fit import FitSettings
 
 NAME = "check_pixel_size"
+CHECK_KIND = "pixel_size_check"
 
 
 class CheckPixelSizeParams(Shots):
@@ -62,16 +64,26 @@ async def run(ctx: ProcedureContext, params: CheckPixelSizeParams) -> dict[str, 
         result = await ctx.compute(check_cs, images, optics, settings, aniso)
     except ValueError as error:
         raise ProcedureError(f"the Cs-free fit failed: {error}") from None
+    record = _report(result, params, optics.pixel_size_A / params.binning)
+    check_id = await ctx.calibrations.save(CHECK_KIND, ctx.start_snapshot, record)
+    return json_safe({**record, "pixel_size_check_id": check_id})
+
+
+def _report(result: CsConsistency, params: CheckPixelSizeParams, pixel_A: float) -> dict:
+    """Return the check's record: the Cs fit, implied error, defocus bias, flag and series."""
     error_percent = 100.0 * result.pixel_size_error
     scale = 1.0 - 1.0 / (1.0 + result.defocus_bias_fraction)  # fitted − true, per fitted nm
     bias = float(np.mean(result.frame_defocus_nm)) * scale
-    return json_safe({
+    return {
         **asdict(result),
         "pixel_size_error_percent": error_percent,
+        "pixel_size_error_sd_percent": 100.0 * result.pixel_size_error_sd,
         "defocus_bias_nm_at_mean": bias,
         "flagged": abs(error_percent) > params.flag_percent,
-        "pixel_size_A": optics.pixel_size_A / params.binning,
-    })  # fmt: skip
+        "flag_percent": params.flag_percent,
+        "defoci_nm": list(params.defoci_nm),
+        "pixel_size_A": pixel_A,
+    }
 
 
 def _fit_optics(parameters: dict[str, Any]) -> tuple[Optics, AnisoMag | None]:

@@ -37,6 +37,13 @@ class ProcedureContext(Protocol):
         """
         ...
 
+    async def record(self, fit: CtfFit, frame: Frame) -> int | None:
+        """Store an estimate made from frames but not fitted to them (BTID) as a measurement.
+
+        `frame` gives the optics it describes. Returns the measurement id (None without a DB).
+        """
+        ...
+
     async def emit(self, kind: str, payload: dict[str, Any]) -> None:
         """Record an event ('step', 'move', 'fit', 'warning', 'alert'): stored, then published."""
         ...

@@ -7,7 +7,7 @@ the tolerance; otherwise (weak Thon rings, e.g. at low magnification) it measure
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from astigd.app.procedures.btid_calibration import estimate, load_btid
@@ -17,7 +17,7 @@ from astigd.app.procedures.events import fit_dict, warn
 from astigd.app.procedures.measure import measure
 from astigd.app.procedures.params import CorrectionSettings
 from astigd.app.procedures.stigmator_calibration import load_response
-from astigd.drivers.records import OpticsSnapshot
+from astigd.drivers.records import Frame, OpticsSnapshot
 from astigd.workers.results import CtfFit
 from astigd.workers.stigmator_response import StigmatorResponse
 
@@ -83,7 +83,8 @@ async def _btid(
                                               binning=settings.binning))  # fmt: skip
 
     async def by_btid(what: str) -> CtfFit:
-        fit = estimate(await measure_g(ctx, shots, what), calibration)
+        measured = await measure_g(ctx, shots, what)
+        fit = await _recorded(ctx, estimate(measured, calibration), measured.frame)
         await ctx.emit("fit", {"what": what, "method": "btid", **fit_dict(fit),
                                "tolerance_nm": tolerance_nm})  # fmt: skip
         return fit
@@ -95,3 +96,9 @@ async def _btid(
                         "lens sweep gives the lens slope: the astigmatism estimate may be off "
                         "by K·Δdf; calibrate BTID nearer this defocus")  # fmt: skip
     return Measuring("btid", by_btid, calibration.response(), calibration.info(), first)
+
+
+async def _recorded(ctx: ProcedureContext, fit: CtfFit, frame: Frame) -> CtfFit:
+    """Store a BTID estimate as a measurement; return it naming its row, as averaged fits do."""
+    measurement_id = await ctx.record(fit, frame)
+    return replace(fit, parameters={**fit.parameters, "measurement_ids": [measurement_id]})

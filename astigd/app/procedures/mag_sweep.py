@@ -134,14 +134,23 @@ async def _store(ctx, points: list[dict], reference_stig) -> dict[str, Any]:
 
 
 def _stored_point(point: dict, reference_stig) -> dict[str, Any]:
-    """Return the stored point: mean vector, its standard error, and the stigmators used."""
+    """Return the stored point: mean vector, its standard error and RMSD, defocus, stigmators."""
     standard_error = point["astig_rmsd_nm"] / np.sqrt(max(point["n"] - 1, 1))
+    reemerged = point.get("reemerged_vec_nm") or (None, None)
     return {
         "mag_index": point["mag_index"],
         "magnification": point["magnification"],
         "astig_x_nm": point["astig_vec_nm"][0],
         "astig_y_nm": point["astig_vec_nm"][1],
         "astig_uncertainty_nm": float(standard_error),
+        "astig_rmsd_nm": point["astig_rmsd_nm"],
+        "fitted_defocus_nm": point["fitted_defocus_nm"],
+        "defocus_rmsd_nm": point["defocus_rmsd_nm"],
+        "n_frames": point["n"],
+        "n_rejected": point["n_rejected"],
+        "reemerged_x_nm": reemerged[0],
+        "reemerged_y_nm": reemerged[1],
+        "direct_correction": point.get("direct_correction"),
         "stig_x": reference_stig[0],
         "stig_y": reference_stig[1],
         "measurement_id": point["measurement_id"],

@@ -57,7 +57,11 @@ def optics_for(
 async def stored_calibrations(
     calibrations: CalibrationStore | None, snapshot: OpticsSnapshot
 ) -> Stored:
-    """Return the current gold calibrations at exactly this magnification (None where absent)."""
+    """Return the current gold calibrations at this HT and magnification (None where absent).
+
+    The store looks them up as uploads do (db.calibrations.current_gold_calibration): any probe
+    mode or alpha.
+    """
     if calibrations is None:
         return {}
     return {

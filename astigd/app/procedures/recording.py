@@ -28,10 +28,11 @@ def db_measurement_recorder(
 ) -> MeasurementRecorder:
     """Return a recorder for ProcedureRuntime that writes each fit and returns its row id.
 
-    With `keep`, each frame is also handed on with its measurement id (the dashboard's spectrum).
+    With `keep`, each fitted frame is also handed on with its measurement id (the dashboard's
+    spectrum); frames a fit does not describe (BTID's tilted frames) are not.
     """
 
-    def write(fit: CtfFit, frame: Frame) -> int:
+    def write(fit: CtfFit, frame: Frame, fitted_frame: bool) -> int:
         optics = {
             **snapshot_dict(frame.optics),
             "frame_pixel_size_A": frame.pixel_size_A,
@@ -42,11 +43,11 @@ def db_measurement_recorder(
         }
         with sessions() as session:
             measurement_id = store_fit(session, fit, SOURCE, scope_id, job_id, optics).id
-        if keep is not None:
+        if keep is not None and fitted_frame:
             keep(measurement_id, frame)
         return measurement_id
 
-    async def record(fit: CtfFit, frame: Frame) -> int:
-        return await asyncio.to_thread(write, fit, frame)
+    async def record(fit: CtfFit, frame: Frame, fitted_frame: bool = True) -> int:
+        return await asyncio.to_thread(write, fit, frame, fitted_frame)
 
     return record

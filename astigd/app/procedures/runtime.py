@@ -7,7 +7,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from astigd.drivers.base import Microscope
 from astigd.drivers.records import Frame, OpticsSnapshot
 from astigd.outputs.records import json_safe
 from astigd.workers.fit import ESTIMATOR
+from astigd.workers.pool import run_in_pool
 from astigd.workers.results import CtfFit
 from astigd.workers.spectrum import InvalidFrameError
 
@@ -27,14 +28,21 @@ FIT_FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
 log = logging.getLogger(__name__)
 
 EventSink = Callable[[str, dict[str, Any]], Awaitable[None]]
-MeasurementRecorder = Callable[[CtfFit, Frame], Awaitable[int | None]]
+
+
+class MeasurementRecorder(Protocol):
+    """Store a fit with the frame it describes; return the measurement id (None: not stored)."""
+
+    async def __call__(self, fit: CtfFit, frame: Frame, fitted_frame: bool = True) -> int | None:
+        """Store the fit; `fitted_frame` is False when the fit is not of this frame's spectrum."""
+        ...
 
 
 async def no_events(kind: str, payload: dict[str, Any]) -> None:
     """Drop an event (for callers that do not listen)."""
 
 
-async def no_records(fit: CtfFit, frame: Frame) -> None:
+async def no_records(fit: CtfFit, frame: Frame, fitted_frame: bool = True) -> None:
     """Store nothing (for callers without a database)."""
 
 
@@ -81,6 +89,10 @@ class ProcedureRuntime:
             images.append(frame)
         return combine_fits(fits, ids), images
 
+    async def record(self, fit: CtfFit, frame: Frame) -> int | None:
+        """Store an estimate made from frames but not fitted to them (BTID); return its id."""
+        return await self._record(fit, frame, fitted_frame=False)
+
     async def _fit_frame(self, frame: Frame) -> CtfFit:
         """Fit a frame; a frame the fitter refuses or fails on gives an unreliable fit."""
         try:
@@ -102,8 +114,14 @@ class ProcedureRuntime:
             raise asyncio.CancelledError("cancel requested")
 
     async def compute(self, function: Callable[..., T], *args: Any) -> T:
-        """Run a pure worker function in the pool (the loop's default threads without one)."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+        """Run a pure worker function in the pool (the loop's default threads without one).
+
+        Past the pool's fit timeout it raises FitTimeoutError, which fails the job (and restores
+        the scope) rather than waiting forever on a pool with no worker left.
+        """
+        if self._executor is None:
+            return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+        return await run_in_pool(self._executor, function, *args)
 
 
 def unfittable(reason: str) -> CtfFit:

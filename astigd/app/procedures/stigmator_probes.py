@@ -17,6 +17,7 @@ from astigd.workers.results import CtfFit
 from astigd.workers.stigmator_response import StigmatorResponse, solve_response
 
 MAX_RESIDUAL_NM = 30.0
+MAX_PROBE_EXPOSURE_S = 30.0  # longest re-acquisition of a probe
 AXES = ("MX", "MY")
 
 
@@ -42,16 +43,25 @@ async def probe(
     retries: int,
     required: bool = True,
 ) -> Probe:
-    """Move to a stigmator setting and fit there, re-acquiring an unreliable fit."""
+    """Move to a stigmator setting and fit there, re-acquiring an unreliable fit.
+
+    Each re-acquisition exposes twice as long as the one before (every frame is gated on its
+    own, so averaging more frames would not help): a fit refused only for its uncertainty then
+    passes the gate instead of failing it again on another frame as noisy.
+    """
     await ctx.checkpoint()
     if not np.allclose(await ctx.scope.get_stigmator(), stig, atol=1e-4):
         await move_stigmator(ctx, stig, f"calibration probe {label}")
     for attempt in range(retries + 1):
-        fit = await measure(ctx, shots, f"probe {label}")
+        exposure_s = min(shots.exposure_s * 2**attempt, MAX_PROBE_EXPOSURE_S)
+        fit = await measure(ctx, shots.model_copy(update={"exposure_s": exposure_s}),
+                            f"probe {label}")  # fmt: skip
         if fit.reliable:
             break
         if attempt < retries:
-            await warn(ctx, f"probe {label}: unreliable fit ({fit.reason}); acquiring again")
+            longer_s = min(2 * exposure_s, MAX_PROBE_EXPOSURE_S)
+            await warn(ctx, f"probe {label}: unreliable fit ({fit.reason}); acquiring again "
+                            f"with a {longer_s:g} s exposure")  # fmt: skip
     if required and not fit.reliable:
         raise ProcedureError(f"calibration probe {label} could not be fitted: {fit.reason}")
     return Probe(label, np.array(stig, float), fit)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,11 +21,11 @@ from astigd.app.scopes.audit import db_audit_hook
 from astigd.drivers.audit import AuditHook
 from astigd.drivers.jeol import jeol_scope
 from astigd.drivers.jeol_units import JeolConfig
-from astigd.drivers.limits import ScopeTiming
 from astigd.drivers.scope import Scope
 from astigd.drivers.simulator.config import CameraConfig, SimulatorConfig, Timing
 from astigd.drivers.simulator.connect import simulated_scope
 from astigd.drivers.simulator.microscope import SimulatedMicroscope
+from astigd.drivers.thermo import ThermoConfig
 from astigd.drivers.thermo_connect import thermo_remote_scope
 
 TEMSCRIPT_PORT = 8080
@@ -72,17 +73,24 @@ def _handle(entry: ScopeEntry, audit: AuditHook, simulator: SimulatorSettings) -
     """Return the handle for one entry, by driver."""
     if entry.driver == "simulator":
         microscope = SimulatedMicroscope(_simulator_config(simulator))
-        timing = replace(ScopeTiming(), settle_s=ScopeTiming.settle_s * simulator.time_scale)
+        timing = entry.timing(settle_scale=simulator.time_scale)
         handle = ScopeHandle(entry, lambda: simulated_scope(microscope, timing=timing, audit=audit))
         handle.simulator = microscope
         handle.get()
         return handle
     if entry.driver == "thermo":
         host, port = host_port(entry.address)
-        handle = ScopeHandle(entry, lambda: thermo_remote_scope(host, port, audit=audit))
+        config = ThermoConfig(camera=entry.optics.camera) if entry.optics.camera else None
+        connect = partial(
+            thermo_remote_scope, host, port, config=config, timing=entry.timing(), audit=audit
+        )
+        handle = ScopeHandle(entry, connect)
         handle.get()
         return handle
-    return ScopeHandle(entry, lambda: jeol_scope(JeolConfig(), audit=audit, name=entry.id))
+    timing = entry.timing()
+    return ScopeHandle(
+        entry, lambda: jeol_scope(JeolConfig(), timing=timing, audit=audit, name=entry.id)
+    )
 
 
 def _simulator_config(settings: SimulatorSettings) -> SimulatorConfig:

@@ -9,7 +9,8 @@ A product part, not a test helper (DESIGN.md §3). Layers, bottom up:
 - ``actuators``, ``clock``, ``scope_state``: what is set, hysteresis, settling, session time.
 - ``camera`` (with ``frames``/``specimens``): frames rendered from the true optics.
 - ``faults``, ``microscope``: fault injection and the atomic, busy-aware scope.
-- ``temscript_view``, ``routes_*``, ``transport``, ``app``, ``server``: the REST server
-  (temscript v1, ``/v1/astigd/...`` extensions, ``/v1/astigd/sim/...`` simulator-only truth).
+- ``temscript_view``, ``extensions_view``, ``routes_sim``, ``transport``, ``app``, ``server``:
+  the REST server. temscript v1 and the ``/v1/astigd/...`` extensions are the shared protocol
+  layer (``astigd.drivers.temscript_server``); ``/v1/astigd/sim/...`` is simulator-only truth.
 - ``backend``, ``connect``: the in-process driver backend and its ``Scope``.
 """

@@ -6,11 +6,14 @@ from fastapi import FastAPI
 
 from astigd import __version__
 from astigd.drivers.simulator.config import SimulatorConfig
+from astigd.drivers.simulator.extensions_view import SimulatedExtensions
 from astigd.drivers.simulator.microscope import SimulatedMicroscope
-from astigd.drivers.simulator.routes_astigd import astigd_router
 from astigd.drivers.simulator.routes_sim import sim_router
-from astigd.drivers.simulator.routes_temscript import temscript_router
-from astigd.drivers.simulator.transport import TemscriptTransport, install_error_handlers
+from astigd.drivers.simulator.temscript_view import TemscriptView
+from astigd.drivers.simulator.transport import TemscriptTransport
+from astigd.drivers.temscript_server.routes_astigd import astigd_router
+from astigd.drivers.temscript_server.routes_temscript import temscript_router
+from astigd.drivers.temscript_server.wire import install_error_handlers
 
 
 def create_app(
@@ -27,6 +30,6 @@ def create_app(
     app.state.microscope = microscope
     install_error_handlers(app)
     app.include_router(sim_router(microscope))
-    app.include_router(astigd_router(microscope))
-    app.include_router(temscript_router(microscope))
+    app.include_router(astigd_router(SimulatedExtensions(microscope)))
+    app.include_router(temscript_router(TemscriptView(microscope)))
     return TemscriptTransport(app, microscope)

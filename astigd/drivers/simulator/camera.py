@@ -24,6 +24,7 @@ class Camera:
     def __init__(self, config: SimulatorConfig) -> None:
         self.config, self.spec = config, config.camera
         self._rng = rng_for(config.seed, "camera")
+        self.beam_fraction = 1.0  # of the nominal dose rate; an injected "dim_beam" lowers it
         self.params: dict[str, Any] = {
             "image_size": "FULL",
             "binning": 1,
@@ -80,7 +81,7 @@ class Camera:
         pixel_A = mag.true_pixel_size_A * self.params["binning"]
         optics = Optics(pixel_A, config.kv, config.cs_mm, config.amplitude_contrast)
         astig_nm, angle_deg = astig_from_vector(*truth.astig_vec_nm)
-        dose = self.spec.dose_rate_e_per_A2_s * self.params["exposure(s)"]
+        dose = self.beam_fraction * self.spec.dose_rate_e_per_A2_s * self.params["exposure(s)"]
         shift_px = mag.aniso.matrix() @ truth.tilt_shift_nm * 10.0 / pixel_A
         return Exposure(optics, truth.defocus_nm, astig_nm, angle_deg, dose, mag.aniso,
                         shift_px=(float(shift_px[0]), float(shift_px[1])))  # fmt: skip

@@ -24,6 +24,7 @@ class LensStatistics(BaseModel):
     lens_astig_nm: tuple[float, float] = (100.0, 500.0)  # |A_lens| at the reference defocus
     stig_gain_um_per_unit: tuple[float, float] = (1.0, 3.0)  # per stigmator
     stig_skew_sd_deg: float = 2.0  # deviation of MY from 45° to MX, physical angle
+    stig_skew_deg: float = 0.0  # a systematic deviation (a faulty stigmator); −45: parallel
     daily_slope_fraction: float = 0.15  # slow |K| swing from day to day
     daily_slope_axis_deg: float = 4.0  # slow swing of the lens axis
     daily_astig_nm: float = 60.0  # slow swing of the lens's own astigmatism

@@ -18,6 +18,8 @@ FaultKind = Literal[
     "blank_frame",  # the next frame sees no beam (fires on acquisitions only)
     "no_thon_rings",  # the next frame shows no CTF, as over vacuum (acquisitions only)
     "sudden_drift",  # the lens astigmatism jumps by `drift_vec_nm` and stays there
+    "focus_jump",  # the specimen height jumps by `focus_jump_nm` (stage reading unchanged), stays
+    "dim_beam",  # the beam current falls to `dose_fraction` of nominal and stays there
 ]
 TRANSPORT_KINDS = frozenset({"busy", "timeout", "drop", "out_of_range"})
 NETWORK_KINDS = frozenset({"timeout", "drop"})
@@ -38,6 +40,8 @@ class FaultSpec(BaseModel):
     probability: float = Field(1.0, ge=0.0, le=1.0)
     delay_s: float = Field(5.0, ge=0.0)  # for "timeout", real seconds
     drift_vec_nm: tuple[float, float] = (50.0, 0.0)  # for "sudden_drift"
+    focus_jump_nm: float = 500.0  # for "focus_jump", more underfocus when positive
+    dose_fraction: float = Field(0.2, gt=0.0, le=1.0)  # for "dim_beam"
 
     def matches(self, method: str, endpoint: str) -> bool:
         """Return whether a request falls under this fault."""

@@ -112,6 +112,23 @@ def _intensity(
     return np.maximum(contrast[: shape[0], : shape[1]] + 1.0, 0.0)
 
 
+def contrast_power(
+    exposure: Exposure, shape: tuple[int, int], specimen: str = "carbon"
+) -> np.ndarray:
+    """Return the expected contrast power per DFT sample of the periodic field a frame is cut from.
+
+    Full (not half) plane, frequencies by fftfreq; its inverse DFT is the contrast's covariance.
+    """
+    padded = _padded_shape(shape)
+    fy = np.fft.fftfreq(padded[0])[:, None]
+    fx = np.fft.fftfreq(padded[1])[None, :]
+    sample = specimen_named(specimen)
+    transfer = _image_transfer(exposure, sample, fx, fy, _frequency_map(exposure.aniso))
+    power = transfer * transfer
+    power[0, 0] = 0.0
+    return power
+
+
 def _padded_shape(shape: tuple[int, int]) -> tuple[int, int]:
     """Return a fast FFT size with a margin that holds the CTF's delocalized signal."""
     return tuple(scipy.fft.next_fast_len(n + max(64, n // 8), real=True) for n in shape)

@@ -46,7 +46,7 @@ def draw_stigmators(seed: int, stats: LensStatistics) -> StigmatorPair:
         gain_x_nm=float(gains[0]),
         gain_y_nm=float(gains[1]),
         axis_x_deg=float(rng.uniform(0.0, 180.0)),
-        skew_deg=float(stats.stig_skew_sd_deg * rng.standard_normal()),
+        skew_deg=float(stats.stig_skew_deg + stats.stig_skew_sd_deg * rng.standard_normal()),
     )
 
 

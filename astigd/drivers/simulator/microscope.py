@@ -63,12 +63,16 @@ class SimulatedMicroscope:
         return real_s
 
     def inject(self, method: str, endpoint: str) -> list[FaultSpec]:
-        """Fire faults for a request; apply drift and frame faults, return transport faults."""
+        """Fire faults for a request; apply the optics and frame faults, return transport ones."""
         fired = self.faults.fire(method, endpoint)
         with self._lock:
             for spec in fired:
                 if spec.kind == "sudden_drift":
                     self.state.steps_nm = self.state.steps_nm + np.asarray(spec.drift_vec_nm)
+                elif spec.kind == "focus_jump":
+                    self.state.height_jump_nm += spec.focus_jump_nm
+                elif spec.kind == "dim_beam":
+                    self.camera.beam_fraction = spec.dose_fraction
                 elif spec.kind in FRAME_KINDS:
                     self._frame_faults.append(spec.kind)
         return [spec for spec in fired if spec.kind in TRANSPORT_KINDS]

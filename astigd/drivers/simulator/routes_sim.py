@@ -9,8 +9,8 @@ from fastapi import APIRouter, Body, Request, Response
 
 from astigd.drivers.simulator.faults import FaultSpec
 from astigd.drivers.simulator.microscope import SimulatedMicroscope
-from astigd.drivers.simulator.transport import reply
 from astigd.drivers.simulator.truth import truth_report
+from astigd.drivers.temscript_server.wire import reply
 
 
 def sim_router(microscope: SimulatedMicroscope) -> APIRouter:

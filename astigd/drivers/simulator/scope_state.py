@@ -42,6 +42,7 @@ class ScopeState:
         self._drift_dir = unit_vector(rng_for(seed, "session-drift").uniform(0.0, 360.0))
         self._revisit_nm = np.zeros(2)
         self.steps_nm = np.zeros(2)
+        self.height_jump_nm = 0.0  # injected specimen-height jumps, unseen by the stage reading
 
     def set_date(self, date: dt.date) -> None:
         """Move the scope to another day: the lens drifts to that date's state."""
@@ -109,7 +110,7 @@ class ScopeState:
             stig=self.stigmator.effective(),
             tilt_mrad=tuple(self.beam_tilt_mrad()),
             axis_mrad=tuple(self._axis_mrad),
-            stage_z_nm=1e9 * self.stage["z"],
+            stage_z_nm=1e9 * self.stage["z"] + self.height_jump_nm,
             probe_astig_vec_nm=tuple(probe_vec),
             extra_astig_vec_nm=tuple(self.extra_astig_nm()),
             tilt_coils=self.tilt_coils,

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+from astigd.drivers.simulator.camera import Camera
 from astigd.drivers.simulator.microscope import SimulatedMicroscope
 from astigd.drivers.simulator.vendor_errors import OutOfRangeError, UnknownNameError
 
@@ -116,6 +119,29 @@ class TemscriptView:
             if name in self.m.console:
                 return self.m.console.set(name, value)
         raise UnknownNameError(f"Unknown endpoint: '{name}'")
+
+    def get_camera_param(self, name: str) -> dict[str, Any]:
+        """Return the named camera's acquisition parameters."""
+        with self.m.operation():
+            return dict(self._camera(name).params)
+
+    def set_camera_param(self, name: str, values: dict[str, Any], ignore_errors: bool) -> None:
+        """Set the named camera's acquisition parameters."""
+        with self.m.operation():
+            self._camera(name).set_params(dict(values), ignore_errors=ignore_errors)
+
+    def _camera(self, name: str) -> Camera:
+        if name != self.m.camera.spec.name:
+            raise UnknownNameError(f"Unknown detector: '{name}'")
+        return self.m.camera
+
+    def normalize(self, mode: str) -> None:
+        """Normalize lenses (busy for a while)."""
+        self.m.normalize(mode)
+
+    def acquire(self, *detectors: str) -> dict[str, np.ndarray]:
+        """Expose the named cameras."""
+        return self.m.acquire(*detectors)
 
     def move_stage(self, pos: dict[str, float], method: str = "GO") -> None:
         """Move the named stage axes, clipped to their limits, as temscript's NullMicroscope."""

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from astigd.drivers.temscript_server.errors import (
+    OutOfRangeError,
+    ServerBusyError,
+    UnknownNameError,
+)
 
-class SimulatorBusyError(Exception):
+__all__ = ["DroppedConnectionError", "OutOfRangeError", "SimulatorBusyError", "UnknownNameError"]
+
+
+class SimulatorBusyError(ServerBusyError):
     """The scope is normalizing lenses or exposing; try again shortly (REST: 503)."""
-
-
-class OutOfRangeError(ValueError):
-    """A value the scope refuses: beyond a coil's range or not a known setting (REST: 500)."""
-
-
-class UnknownNameError(KeyError):
-    """No such detector, parameter or endpoint (REST: 404)."""
 
 
 class DroppedConnectionError(ConnectionError):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel
 
 from astigd.app.api.deps import InventoryDep, ReadDep, SessionDep
-from astigd.app.api.routes.measurements import IsoTime
+from astigd.app.api.routes.measurements import SinceQuery
 from astigd.app.core.inventory import SCOPE_ID_PATTERN
 from astigd.app.db.models import Scope
 from astigd.app.jobs.alerts import find_alerts
@@ -37,9 +37,7 @@ def list_alerts(
     session: SessionDep,
     inventory: InventoryDep,
     scope_id: Annotated[str | None, Query(pattern=SCOPE_ID_PATTERN)] = None,
-    since: Annotated[
-        IsoTime | None, Query(description="From this ISO 8601 time (UTC if no zone)")
-    ] = None,
+    since: SinceQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[AlertOut]:
     """Return `alert` job events, newest first, by scope and since a time."""

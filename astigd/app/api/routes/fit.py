@@ -6,7 +6,7 @@ import time
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from astigd.app.api.deps import (
@@ -30,7 +30,7 @@ from astigd.app.core.logging import get_logger
 from astigd.app.core.metrics import Metrics
 from astigd.app.db.measurements import store_fit
 from astigd.app.schemas.fits import FitResult
-from astigd.workers.pool import fit_in_pool
+from astigd.workers.pool import FitTimeoutError, fit_in_pool
 from astigd.workers.results import CtfFit
 from astigd.workers.spectrum import InvalidFrameError, validate_frame
 
@@ -47,6 +47,7 @@ BAD_INPUT = {
         (413, "Upload too large"),
         (415, "Unsupported Content-Type"),
         (422, "Invalid parameters or a frame that cannot be fitted"),
+        (503, "The compute pool gave no result within its fit timeout"),
     )
 }
 
@@ -103,6 +104,9 @@ async def _fit(frame, inputs, scope_id: str | None, executor, metrics: Metrics) 
     except InvalidFrameError as error:
         metrics.fit_failed(scope_id, "invalid_frame")
         raise unprocessable(str(error)) from None
+    except FitTimeoutError as error:
+        metrics.fit_failed(scope_id, "timeout")
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
     except UNFITTABLE as error:  # the fitter gave up on this frame's content
         metrics.fit_failed(scope_id, "unfittable")
         log.warning("fit failed", scope_id=scope_id, exc_info=error)

@@ -18,7 +18,7 @@ from astigd.app.api.conditional import (
     validators,
 )
 from astigd.app.api.deps import InventoryDep, ReadDep, SessionDep, SettingsDep
-from astigd.app.api.routes.measurements import IsoTime
+from astigd.app.api.routes.measurements import MagIndexQuery, SinceQuery, UntilQuery
 from astigd.app.calibration_read.btid import btid_history
 from astigd.app.calibration_read.history import (
     LENS_DAY_FIELDS,
@@ -68,9 +68,9 @@ def lens_history(
     principal: ReadDep,
     session: SessionDep,
     inventory: InventoryDep,
-    since: Annotated[IsoTime | None, Query(description="From this ISO 8601 time (UTC)")] = None,
-    until: Annotated[IsoTime | None, Query(description="Up to this ISO 8601 time (UTC)")] = None,
-    mag_index: Annotated[int | None, Query(ge=0)] = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    mag_index: MagIndexQuery = None,
 ) -> Response:
     """Return daily k_obj (nm/µm), lens axis angle (deg) and their standard errors."""
     known_scope(scope_id, inventory, session)
@@ -120,7 +120,7 @@ def btid_calibrations(
     principal: ReadDep,
     session: SessionDep,
     inventory: InventoryDep,
-    mag_index: Annotated[int | None, Query(ge=0)] = None,
+    mag_index: MagIndexQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 30,
 ) -> dict[str, Any]:
     """Return the BTID calibration history (append-only rows), newest first."""

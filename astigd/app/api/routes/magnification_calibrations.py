@@ -1,4 +1,4 @@
-"""Gold calibrations: pixel-size and anisotropy history (JSON) and the ring-fit picture (PNG)."""
+"""Gold calibrations (pixel size, anisotropy, ring-fit PNG) and the Cs/pixel-size check history."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 
 from astigd.app.api.deps import InventoryDep, ReadDep, SessionDep
 from astigd.app.api.routes.history import NOT_FOUND, known_scope
-from astigd.app.calibration_read.magnification import gold_fit, magnification_calibrations
+from astigd.app.api.routes.measurements import MagIndexQuery, SinceQuery, UntilQuery
+from astigd.app.calibration_read.lookup import HistoryWindow
+from astigd.app.calibration_read.magnification import (
+    gold_fit,
+    magnification_calibrations,
+    pixel_size_checks,
+)
 from astigd.outputs.gold_fit import gold_fit_png
 
 router = APIRouter(tags=["history"])
 PNG_OPENAPI = {"responses": {200: {"content": {"image/png": {}}}, **NOT_FOUND}}
+CHECK_UNITS = {"pixel_size": "Å (binning 1)", "cs": "mm", "pixel_size_error": "%",
+               "defocus_bias_fraction": "fitted/true − 1", "defocus": "nm"}  # fmt: skip
 
 
 @router.get("/scopes/{scope_id}/calibrations/magnification", responses=NOT_FOUND)
@@ -21,7 +29,7 @@ def magnification_history(
     principal: ReadDep,
     session: SessionDep,
     inventory: InventoryDep,
-    mag_index: Annotated[int | None, Query(ge=0)] = None,
+    mag_index: MagIndexQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """Return the newest anisotropic-magnification and pixel-size calibrations, newest first."""
@@ -51,3 +59,25 @@ def gold_ring_picture(
             f"no gold-ring fit for anisotropy calibration {calibration_id} of scope {scope_id!r}",
         )
     return Response(gold_fit_png(result), media_type="image/png")
+
+
+@router.get("/scopes/{scope_id}/calibrations/pixel-size-checks", responses=NOT_FOUND)
+def pixel_size_check_history(
+    scope_id: str,
+    principal: ReadDep,
+    session: SessionDep,
+    inventory: InventoryDep,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    mag_index: MagIndexQuery = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    """Return the Cs/pixel-size consistency checks (append-only rows), newest first."""
+    known_scope(scope_id, inventory, session)
+    if since is not None and until is not None and since > until:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"since ({since.isoformat()}) is after until ({until.isoformat()})",
+        )
+    items = pixel_size_checks(session, scope_id, HistoryWindow(limit, mag_index, since, until))
+    return {"scope_id": scope_id, "units": CHECK_UNITS, "items": items}

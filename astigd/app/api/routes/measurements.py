@@ -36,6 +36,14 @@ def _iso_utc(value: object) -> object:
 
 
 IsoTime = Annotated[datetime, BeforeValidator(_iso_utc)]
+MAX_MAG_INDEX = 10_000  # beyond any scope's table, and within a database integer
+MagIndexQuery = Annotated[int | None, Query(ge=0, le=MAX_MAG_INDEX)]
+SinceQuery = Annotated[
+    IsoTime | None, Query(description="From this ISO 8601 time (UTC if no zone)")
+]
+UntilQuery = Annotated[
+    IsoTime | None, Query(description="Up to this ISO 8601 time (UTC if no zone)")
+]
 
 
 @router.get(
@@ -49,12 +57,8 @@ def list_measurements(
     inventory: InventoryDep,
     scope_id: Annotated[str | None, Query(pattern=SCOPE_ID_PATTERN)] = None,
     job_id: uuid.UUID | None = None,
-    since: Annotated[
-        IsoTime | None, Query(description="From this ISO 8601 time (UTC if no zone)")
-    ] = None,
-    until: Annotated[
-        IsoTime | None, Query(description="Up to this ISO 8601 time (UTC if no zone)")
-    ] = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
     reliable: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,

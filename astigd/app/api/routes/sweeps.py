@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from astigd.app.api.deps import InventoryDep, ReadDep, SessionDep
 from astigd.app.api.routes.history import NOT_FOUND, known_scope
+from astigd.app.api.routes.measurements import MagIndexQuery
 from astigd.app.calibration_read.sweeps import latest_lens_sweep
 
 router = APIRouter(tags=["history"])
@@ -19,7 +20,7 @@ def get_latest_lens_sweep(
     principal: ReadDep,
     session: SessionDep,
     inventory: InventoryDep,
-    mag_index: Annotated[int | None, Query(ge=0, le=10_000)] = None,
+    mag_index: MagIndexQuery = None,
 ) -> dict[str, Any]:
     """Return the newest lens sweep: K, every frame's vector and each step's mean and RMSD.
 

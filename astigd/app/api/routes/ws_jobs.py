@@ -19,8 +19,8 @@ from astigd.app.core.security import grants
 from astigd.app.db.keys import authenticate
 from astigd.app.db.models import Job, JobEvent
 from astigd.app.jobs.bus import DROPPED, JobEventOut, Subscription
-from astigd.app.jobs.recorder import STATE_EVENT, event_out
-from astigd.app.jobs.store import FINAL_STATES, events_after
+from astigd.app.jobs.recorder import event_out
+from astigd.app.jobs.store import FINAL_STATES, STATE_EVENT, events_after
 from astigd.app.schemas.jobs import JobEventModel
 
 router = APIRouter(tags=["jobs"])

@@ -5,6 +5,7 @@ from astigd.app.db.models.calibrations import (
     AnisoMagCalibration,
     BtidCalibration,
     PixelSizeCalibration,
+    PixelSizeCheck,
     StigmatorCalibration,
 )
 from astigd.app.db.models.jobs import JOB_STATES, Job, JobEvent, JobState
@@ -35,6 +36,7 @@ __all__ = [
     "Measurement",
     "OpticsAudit",
     "PixelSizeCalibration",
+    "PixelSizeCheck",
     "Scope",
     "ScopeLease",
     "StigmatorCalibration",

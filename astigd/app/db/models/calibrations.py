@@ -70,6 +70,7 @@ class AnisoMagCalibration(OpticsKeyed, Base):
     scale_minor: Mapped[float] = mapped_column(Float)
     angle_deg: Mapped[float] = mapped_column(Float)
     anisotropy_uncertainty: Mapped[float | None] = mapped_column(Float)
+    angle_uncertainty_deg: Mapped[float | None] = mapped_column(Float)  # NULL before 0005
     method: Mapped[str] = mapped_column(String(64))
     n_frames: Mapped[int | None]
 
@@ -83,6 +84,30 @@ class PixelSizeCalibration(OpticsKeyed, Base):
     pixel_size_uncertainty_A: Mapped[float | None] = mapped_column(Float)
     method: Mapped[str] = mapped_column(String(64))
     cs_mm_fitted: Mapped[float | None] = mapped_column(Float)
+
+
+class PixelSizeCheck(OpticsKeyed, Base):
+    """A Cs/pixel-size consistency check: Cs fitted free over a defocus series (check_pixel_size).
+
+    pixel_size_error_percent is the implied error (Cs_fit/Cs_nominal)^(1/4) − 1 of the declared
+    `pixel_size_A` (binning 1); defocus_bias_fraction is what it does to Cs-fixed defoci.
+    """
+
+    __tablename__ = "pixel_size_checks"
+
+    pixel_size_A: Mapped[float] = mapped_column(Float)
+    cs_nominal_mm: Mapped[float] = mapped_column(Float)
+    cs_fit_mm: Mapped[float] = mapped_column(Float)
+    pixel_size_error_percent: Mapped[float] = mapped_column(Float)
+    pixel_size_error_sd_percent: Mapped[float | None] = mapped_column(Float)
+    defocus_bias_fraction: Mapped[float] = mapped_column(Float)
+    defocus_bias_nm_at_mean: Mapped[float | None] = mapped_column(Float)
+    flagged: Mapped[bool]
+    flag_percent: Mapped[float] = mapped_column(Float)
+    defoci_nm: Mapped[list[Any]]  # the commanded series
+    frame_defocus_nm: Mapped[list[Any]]  # fitted per frame used
+    frame_errors: Mapped[list[Any]]  # implied pixel-size error per frame (fraction)
+    frames_skipped: Mapped[int]
 
 
 class BtidCalibration(OpticsKeyed, Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Float, ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,7 +56,10 @@ class MagnificationProfile(ScopeStateKeyed, Base):
 
 
 class MagnificationProfilePoint(AppendOnly, Base):
-    """One magnification of a profile: astigmatism there and the stigmators that corrected it."""
+    """One magnification of a profile: astigmatism and defocus (mean, RMSD) and the stigmators.
+
+    The columns after `measurement_id` came with revision 0005 and are NULL on older rows.
+    """
 
     __tablename__ = "magnification_profile_points"
 
@@ -68,3 +73,13 @@ class MagnificationProfilePoint(AppendOnly, Base):
     stig_x: Mapped[float | None] = mapped_column(Float)
     stig_y: Mapped[float | None] = mapped_column(Float)
     measurement_id: Mapped[int | None] = mapped_column(ForeignKey("measurements.id"))
+    astig_rmsd_nm: Mapped[float | None] = mapped_column(Float)
+    fitted_defocus_nm: Mapped[float | None] = mapped_column(Float)
+    defocus_rmsd_nm: Mapped[float | None] = mapped_column(Float)
+    n_frames: Mapped[int | None]
+    n_rejected: Mapped[int | None]
+    # What re-emerged here since the first magnification's correction, and (correct_each) what
+    # correcting here directly did: astig_after_nm, astig_removed_vec_nm, stig_change, moves.
+    reemerged_x_nm: Mapped[float | None] = mapped_column(Float)
+    reemerged_y_nm: Mapped[float | None] = mapped_column(Float)
+    direct_correction: Mapped[dict[str, Any] | None]

@@ -17,10 +17,26 @@ export function init(context) {
   });
   const plan = buildForm(PLAN_FORM, "form-plan");
   plan.addEventListener("submit", (event) => checkPlan(event, plan));
-  $("action-forms").replaceChildren(...forms, cancelForm(), plan);
+  const controls = [...forms, cancelForm()];
+  $("action-forms").replaceChildren(...controls, plan);
+  if (!context.canControl) lock(controls, context.key);
+}
+
+/** Disable the forms that start or cancel jobs, and say why: the key lacks `control`. */
+function lock(forms, key) {
+  for (const form of forms) {
+    form.classList.add("locked");
+    for (const element of form.elements) element.disabled = true;
+  }
+  const who = key.name ? `“${key.name}”` : key.prefix ? `${key.prefix}…` : "anonymous";
+  const note = $("action-access");
+  note.textContent = `This key (${who}, scopes: ${key.scopes.join(", ")}) cannot control the scopes: `
+    + "starting or cancelling jobs needs the control scope. Plans can still be checked.";
+  note.hidden = false;
 }
 
 export async function show() {
+  if (!ctx.canControl) return;
   const jobs = await Promise.all(["running", "queued"].map((state) => api(`/jobs${query({ state, scope_id: ctx.scopeId })}`)));
   const active = jobs.flatMap((page) => page.items);
   $("cancel-job").replaceChildren(...active.map((job) => new Option(`${job.procedure} · ${job.state} · ${job.id.slice(0, 8)}`, job.id)));

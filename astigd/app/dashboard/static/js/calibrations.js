@@ -1,5 +1,6 @@
 // Calibrations: gold pixel size and anisotropy over time per magnification with the ring-fit
-// picture, the BTID history, and the newest stigmator response per optics key.
+// picture, the Cs/pixel-size checks, the BTID history, and the newest stigmator response per
+// optics key.
 
 import { api, apiBlob, query } from "./api.js";
 import { esc, guarded } from "./html.js";
@@ -26,14 +27,16 @@ export function show() {
 async function refresh() {
   const scope = ctx.scopeId;
   const filter = query({ mag_index: $("cal-mag").value, limit: LIMIT });
-  const [gold, btid, stig] = await Promise.all([
+  const [gold, checks, btid, stig] = await Promise.all([
     api(`/scopes/${scope}/calibrations/magnification${filter}`),
+    api(`/scopes/${scope}/calibrations/pixel-size-checks${filter}`),
     api(`/scopes/${scope}/calibrations/btid${filter}`),
     api(`/scopes/${scope}/calibrations/stigmator`),
   ]);
   $("cal-note").textContent = `${gold.pixel_size.length} pixel-size and ${gold.aniso_mag.length} anisotropy ` +
-    `calibration(s) from gold, ${btid.items.length} BTID calibration(s).`;
+    `calibration(s) from gold, ${checks.items.length} Cs/pixel-size check(s), ${btid.items.length} BTID calibration(s).`;
   drawGold(gold);
+  drawPixelChecks(checks.items);
   pickRings(gold.aniso_mag);
   await showRings();
   $("cal-btid").innerHTML = btidTable(btid.items);
@@ -93,9 +96,22 @@ function drawGold({ pixel_size: pixels, aniso_mag: anisos }) {
     title: { text: "Anisotropy ε = major/minor − 1, ± 1σ" }, xaxis: timeAxis(anisos),
     yaxis: { title: { text: "anisotropy (%)" }, rangemode: "tozero" },
   });
-  draw("plot-aniso-angle", series(anisos, (r) => r.angle_deg), {
-    title: { text: "Major-axis angle" }, xaxis: timeAxis(anisos),
+  draw("plot-aniso-angle", series(anisos, (r) => r.angle_deg, (r) => r.angle_uncertainty_deg ?? 0), {
+    title: { text: "Major-axis angle, ± 1σ" }, xaxis: timeAxis(anisos),
     yaxis: { title: { text: "angle (deg)" } },
+  });
+}
+
+/** Implied pixel-size error of each Cs check (± 1σ) over time, inside the band that flags it. */
+function drawPixelChecks(checks) {
+  if (!checks.length) return empty("plot-pixel-check", "Cs / pixel-size checks", "no check yet: run check_pixel_size");
+  const limit = checks[0].flag_percent;  // the newest check's flag limit
+  const band = { type: "rect", xref: "paper", x0: 0, x1: 1, yref: "y", y0: -limit, y1: limit,
+                 fillcolor: "#2a8a2a", opacity: 0.12, line: { width: 0 }, layer: "below" };
+  return draw("plot-pixel-check", series(checks, (r) => r.pixel_size_error_percent, (r) => r.pixel_size_error_sd_percent ?? 0), {
+    title: { text: `Implied pixel-size error from Cs, ± 1σ (band: ±${fmt(limit)} %, flagged outside)` },
+    xaxis: timeAxis(checks), shapes: [band],
+    yaxis: { title: { text: "(Cs_fit/Cs_nominal)^¼ − 1 (%)" }, zeroline: true },
   });
 }
 

@@ -3,6 +3,8 @@
 const num = (name, label, value, min, max, step = "any", optional = false) =>
   ({ name, label, type: "number", value, min, max, step, optional });
 const int = (name, label, value, min, max, optional = false) => num(name, label, value, min, max, 1, optional);
+/** A field whose value goes into an object parameter: params[into][key]. */
+const nested = (into, key, field) => ({ ...field, into, key });
 const bool = (name, label, value) => ({ name, label, type: "checkbox", value });
 const INDICES = { pattern: "\\s*\\d+(\\s*,\\s*\\d+)+\\s*", placeholder: "e.g. 10, 9, 8",
                   title: "at least two magnification indices, comma separated" };
@@ -76,6 +78,8 @@ export const JOB_FORMS = [
     num("defocus_max_nm", "defocus range to (nm)", 3500, 100, 10000),
     num("defocus_step_nm", "step (nm)", 300, 20, 5000),
     int("frames_per_step", "frames per step", 3, 1, 20),
+    nested("correction", "exposure_s", num("correction_exposure_s", "correction exposure (s)", 1.0, 0.001, 60)),
+    nested("correction", "frames", int("correction_frames", "correction frames averaged", 1, 1, 16)),
   ] },
 ];
 
@@ -133,6 +137,10 @@ export function formValues(form, spec) {
     else if (field.type === "choice") values[field.name] = input.value;
     else if (field.type === "list") values[field.name] = input.value.split(",").map((part) => Number(part.trim()));
     else if (input.value !== "") values[field.name] = Number(input.value);
+    if (field.into && field.name in values) {
+      values[field.into] = { ...values[field.into], [field.key]: values[field.name] };
+      delete values[field.name];
+    }
   }
   return values;
 }

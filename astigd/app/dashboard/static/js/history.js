@@ -48,7 +48,7 @@ async function refresh() {
   }
   drawKobj(history.days, shown);
   drawAngle(history.days, shown);
-  drawPolar(history.days);
+  drawPolar(history.days, shown);
 }
 
 /** Return a date axis spanning the days with a day's margin each side (one day plots sensibly). */
@@ -94,7 +94,7 @@ function drawAngle(days, alerts) {
   });
 }
 
-function drawPolar(days) {
+function drawPolar(days, alerts) {
   const trace = {
     type: "scatterpolar", mode: "lines+markers", name: "daily K",
     r: days.map((d) => d.k_obj_nm_per_um),
@@ -104,7 +104,14 @@ function drawPolar(days) {
               colorbar: { title: { text: "day" }, tickvals: [0, days.length - 1],
                           ticktext: [days[0].date, days[days.length - 1].date] } },
   };
-  draw("plot-kpolar", [trace], {
+  const marked = {
+    type: "scatterpolar", mode: "markers", name: "alert",
+    r: alerts.map((alert) => alert.payload.k_obj_nm_per_um),
+    theta: alerts.map((alert) => 2 * alert.payload.angle_deg),
+    text: alerts.map((alert) => alert.payload.message),
+    marker: { symbol: "x", size: 12, color: "#b3261e" },
+  };
+  draw("plot-kpolar", [trace, marked], {
     title: { text: "Daily K vectors (|K| nm/µm at 2θ)" },
     polar: { radialaxis: { title: { text: "nm/µm" } }, angularaxis: { dtick: 45 } },
     showlegend: false,

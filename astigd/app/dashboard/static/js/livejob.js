@@ -12,12 +12,14 @@ const RECONNECT_MS = 500;
 const $ = (id) => document.getElementById(id);
 let follow = { socket: null, job: null, events: [] };
 
-export function init() {
+export function init(ctx) {
   $("job-pick").addEventListener("submit", (event) => {
     event.preventDefault();
     if ($("job-select").value) guarded(() => followJob($("job-select").value));
   });
   $("job-cancel").addEventListener("click", cancel);
+  $("job-cancel").disabled = !ctx.canControl;
+  $("job-cancel").title = ctx.canControl ? "" : "this key lacks the control scope";
 }
 
 const label = (job, state = job.state) =>

@@ -11,18 +11,20 @@ import * as livefit from "./livefit.js";
 import * as actions from "./actions.js";
 
 const VIEWS = { overview, history, sweeps, calibrations, livejob, livefit, actions };
-const state = { scopes: [], scopeId: null, view: "overview" };
+const state = { scopes: [], scopeId: null, view: "overview", key: null };
 const $ = (id) => document.getElementById(id);
 
-/** The context every view gets: the scopes, the selected scope, and a way to switch views. */
+/** The context every view gets: the scopes, the selected scope, the key, and a way to switch views. */
 const context = {
   get scopes() { return state.scopes; },
   get scopeId() { return state.scopeId; },
+  get key() { return state.key; },
+  get canControl() { return state.key?.grants.includes("control") ?? false; },
   open: (view, options) => openView(view, options),
 };
 
 async function checkKey(key) {
-  state.scopes = await api("/scopes", { key });
+  [state.scopes, state.key] = await Promise.all([api("/scopes", { key }), api("/auth/me", { key })]);
 }
 
 async function login(event) {

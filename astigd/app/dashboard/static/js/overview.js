@@ -67,15 +67,27 @@ function astigTable(measurement) {
 }
 
 async function calibrationAges(scopeId) {
-  const [stig, sweep, profiles] = await Promise.all([
+  const [stig, sweep, profiles, gold, btid] = await Promise.all([
     api(`/scopes/${scopeId}/calibrations/stigmator`),
     api(`/scopes/${scopeId}/lens-sweeps/latest`),
     api(`/scopes/${scopeId}/magnification-profiles${query({ limit: 1 })}`),
+    api(`/scopes/${scopeId}/calibrations/magnification${query({ limit: 100 })}`),
+    api(`/scopes/${scopeId}/calibrations/btid${query({ limit: 100 })}`),
   ]);
   const rows = stig.items.map((item) => ({ name: `stigmator response, mag ${item.mag_index}`, age_h: item.age_h }));
   if (sweep.sweep) rows.push({ name: `lens sweep, mag ${sweep.sweep.mag_index}`, age_h: sweep.sweep.age_h });
   if (profiles.items[0]) rows.push({ name: "magnification profile", age_h: profiles.items[0].age_h });
+  rows.push(...newestPerMag(gold.pixel_size, "pixel size (gold)"));
+  rows.push(...newestPerMag(gold.aniso_mag, "anisotropic magnification (gold)"));
+  rows.push(...newestPerMag(btid.items, "BTID"));
   return { maxAgeH: stig.max_age_h, rows };
+}
+
+/** Return an age row for the newest calibration at each magnification (items come newest first). */
+function newestPerMag(items, what) {
+  const seen = new Set();
+  return items.filter((item) => !seen.has(item.mag_index) && seen.add(item.mag_index))
+    .map((item) => ({ name: `${what}, mag ${item.mag_index}`, age_h: item.age_h }));
 }
 
 function agesTable({ maxAgeH, rows }) {

@@ -73,7 +73,7 @@ function drawPolar(sweep) {
 
 async function drawProfile(profile) {
   if (!profile) return empty("plot-magprofile", "Magnification profile", "no magnification profile yet: run mag_sweep");
-  const defocus = await sweepDefocus(profile.job_id);
+  const defocus = await sweepDefocus(profile);
   const points = profile.points;
   const traces = [{
     type: "scatter", mode: "lines+markers", name: "astigmatism",
@@ -94,10 +94,12 @@ async function drawProfile(profile) {
   });
 }
 
-/** Return the fitted defocus (nm) per magnification index from the sweep job's result. */
-async function sweepDefocus(jobId) {
+/** Return the fitted defocus (nm) per magnification index: stored with the points since revision
+ *  0005, else from the sweep job's result. */
+async function sweepDefocus({ points, job_id: jobId }) {
+  if (points.every((p) => p.fitted_defocus_nm != null)) return new Map(points.map((p) => [p.mag_index, p.fitted_defocus_nm]));
   if (!jobId) return new Map();
   const job = await api(`/jobs/${jobId}`);
-  const points = job.result?.points ?? [];
-  return new Map(points.filter((p) => p.fitted_defocus_nm).map((p) => [p.mag_index, p.fitted_defocus_nm]));
+  const measured = job.result?.points ?? [];
+  return new Map(measured.filter((p) => p.fitted_defocus_nm).map((p) => [p.mag_index, p.fitted_defocus_nm]));
 }
