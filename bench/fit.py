@@ -45,16 +45,15 @@ def random_truth(
     return rng.uniform(*defocus_nm), astig, rng.uniform(0.0, 180.0)
 
 
-def run_set(
+def synthesize_set(
     size: int,
     count: int,
     seed: int,
     specimen: str,
-    settings: FitSettings,
     astig_nm: tuple[float, float] = ASTIG_NM,
     defocus_nm: tuple[float, float] = DEFOCUS_NM,
-) -> list[dict]:
-    """Synthesize and fit `count` frames; return one record per frame."""
+) -> tuple[list[np.ndarray], list[tuple[float, float, float]]]:
+    """Return a seeded set's frames and their (defocus nm, astigmatism nm, angle deg) truths."""
     rng = np.random.default_rng(seed)
     truths = [random_truth(rng, astig_nm, defocus_nm) for _ in range(count)]
     frames = [
@@ -65,7 +64,30 @@ def run_set(
             rng=seed * 1000 + index,
         )
         for index, (defocus_nm, astig_nm, angle_deg) in enumerate(truths)
-    ]  # all in memory first, as frames wait in a pool worker's queue, so timing sees only fits
+    ]
+    return frames, truths
+
+
+def vector_error_nm(
+    astig_x_nm: float, astig_y_nm: float, truth: tuple[float, float, float]
+) -> float:
+    """Return the length of the doubled-angle vector error against a synthesis truth."""
+    true_x, true_y = astig_vector_nm(truth[1], truth[2])
+    return math.hypot(astig_x_nm - true_x, astig_y_nm - true_y)
+
+
+def run_set(
+    size: int,
+    count: int,
+    seed: int,
+    specimen: str,
+    settings: FitSettings,
+    astig_nm: tuple[float, float] = ASTIG_NM,
+    defocus_nm: tuple[float, float] = DEFOCUS_NM,
+) -> list[dict]:
+    """Synthesize and fit `count` frames; return one record per frame."""
+    # all in memory first, as frames wait in a pool worker's queue, so timing sees only fits
+    frames, truths = synthesize_set(size, count, seed, specimen, astig_nm, defocus_nm)
     warm = synthesize_frame(Exposure(OPTICS, 2000.0, 100.0, 0.0), (size, size), rng=seed)
     for defocus_nm in (1000.0, 4000.0):  # plan both box sizes the fit may choose
         fit_frame(
@@ -73,15 +95,14 @@ def run_set(
         )
     fit_frame(warm, OPTICS, settings)
     records = []
-    for frame, (defocus_nm, astig_nm, angle_deg) in zip(frames, truths, strict=True):
+    for frame, truth in zip(frames, truths, strict=True):
         started = time.perf_counter()
         fit = fit_frame(frame, OPTICS, settings)
         latency_ms = (time.perf_counter() - started) * 1e3
-        truth = astig_vector_nm(astig_nm, angle_deg)
         records.append({
             "latency_ms": latency_ms,
-            "vector_error_nm": math.hypot(fit.astig_x_nm - truth[0], fit.astig_y_nm - truth[1]),
-            "defocus_error_nm": fit.defocus_mean_nm - defocus_nm,
+            "vector_error_nm": vector_error_nm(fit.astig_x_nm, fit.astig_y_nm, truth),
+            "defocus_error_nm": fit.defocus_mean_nm - truth[0],
             "astig_nm": fit.astig_nm,
             "astig_uncertainty_nm": fit.astig_uncertainty_nm,
             "reliable": fit.reliable,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from fastapi import FastAPI
@@ -11,7 +13,15 @@ from astigd.app.main import create_app
 from astigd.drivers.simulator.frames import Exposure, synthesize_frame
 from astigd.workers.ctf import Optics
 
-KEPT_ENV = {"ASTIGD_TEST_DATABASE_URL", "ASTIGD_FFT_BACKEND", "ASTIGD_CACHE_DIR"}
+KEPT_ENV = {
+    "ASTIGD_TEST_DATABASE_URL",
+    "ASTIGD_TEST_SIMULATED_DATE",
+    "ASTIGD_FFT_BACKEND",
+    "ASTIGD_CACHE_DIR",
+}
+# Every test's simulated scope lives on this day, so a run tomorrow sees the same lens. Explore
+# other days' lenses with ASTIGD_TEST_SIMULATED_DATE=YYYY-MM-DD.
+SIMULATED_DATE = os.environ.get("ASTIGD_TEST_SIMULATED_DATE", "2026-11-21")
 TRUTH = {"defocus_mean_nm": 1500.0, "astig_nm": 80.0, "angle_deg": 30.0}
 OPTICS_QUERY = {"pixel_size_A": 1.0, "kv": 300, "cs_mm": 2.7}
 
@@ -26,6 +36,7 @@ def make_settings(db_url: str, data_dir, **groups) -> Settings:
         "database": {"url": db_url},
         "pool": {"kind": "thread", "workers": 2, "warm_up": False},
         **groups,
+        "simulator": {"date": SIMULATED_DATE, **groups.get("simulator", {})},
     }
     return Settings(**values)
 

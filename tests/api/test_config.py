@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from astigd.app.core.config import Settings, SimulatorSettings
@@ -77,6 +79,16 @@ def test_a_thermo_scope_acquires_from_the_inventory_camera(camera, used):
     )
     handles = build_registry(Inventory(scopes=(entry,)), None, SimulatorSettings())
     assert handles["krios"].get()._backend.config.camera == used  # no connection is made yet
+
+
+@pytest.mark.parametrize("day", ["2031-02-03", None])
+def test_the_simulated_scope_lives_on_the_set_day_or_today(clean_env, monkeypatch, day):
+    if day is not None:
+        monkeypatch.setenv("ASTIGD_SIMULATOR__DATE", day)
+    (entry,) = load_inventory(None).scopes
+    handles = build_registry(Inventory(scopes=(entry,)), None, Settings().simulator)
+    expected = dt.date.fromisoformat(day) if day else dt.datetime.now(dt.UTC).date()
+    assert handles["sim"].simulator.state.lens.date == expected
 
 
 def test_without_a_file_there_is_one_simulated_scope():

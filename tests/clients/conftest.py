@@ -18,6 +18,7 @@ import yaml
 from astigd.client import AstigdClient
 from astigd.drivers.simulator.config import SimulatorConfig
 from astigd.drivers.simulator.microscope import SimulatedMicroscope
+from tests.api.conftest import SIMULATED_DATE
 from tests.database import fresh_database
 from tests.processes import free_port, running, wait_for_http, wait_for_line
 
@@ -72,7 +73,7 @@ def service(tmp_path_factory) -> Iterator[Service]:
     sim_port, api_port = free_port(), free_port()
     simulator_url = f"http://127.0.0.1:{sim_port}"
     sim_command = ["simulator", "serve", "--port", str(sim_port), "--seed", str(SEED),
-                   "--time-scale", "0", "--frame-px", "512"]  # fmt: skip
+                   "--date", SIMULATED_DATE, "--time-scale", "0", "--frame-px", "512"]  # fmt: skip
     scopes_file = folder / "scopes.yaml"
     scopes_file.write_text(yaml.safe_dump(inventory(simulator_url)))
     with (

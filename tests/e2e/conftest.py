@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.api.conftest import SIMULATED_DATE
 from tests.database import fresh_database
 from tests.processes import free_port, running, wait_for_line, wait_until_healthy
 
@@ -29,6 +30,7 @@ SERVE_ENV = {
     "ASTIGD_POOL__KIND": "thread",
     "ASTIGD_SIMULATOR__TIME_SCALE": "0",
     "ASTIGD_SIMULATOR__FRAME_PX": "512",
+    "ASTIGD_SIMULATOR__DATE": SIMULATED_DATE,
     "ASTIGD_JOBS__SCHEDULE_POLL_S": "3600",
     "PYTHONUNBUFFERED": "1",
 }

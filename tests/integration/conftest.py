@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine
 
-from tests.api.conftest import KEPT_ENV
+from tests.api.conftest import KEPT_ENV, SIMULATED_DATE
 from tests.database import fresh_database, on_postgresql
 from tests.integration.processes import Process
 from tests.jobs.conftest import SIMULATOR
@@ -99,7 +99,8 @@ def start_deployment(
     scheduler = spawn("scheduler", "dask", "scheduler", "--host", "127.0.0.1", "--port",
                       str(scheduler_port), "--dashboard-address", NO_DASHBOARD)  # fmt: skip
     simulator = spawn("simulator", "astigd", "simulator", "serve", "--port", str(simulator_port),
-                      "--seed", str(SIMULATOR["seed"]), "--time-scale", "0.1",
+                      "--seed", str(SIMULATOR["seed"]), "--date", SIMULATED_DATE,
+                      "--time-scale", "0.1",
                       "--frame-px", str(FRAME_PX))  # fmt: skip
     workers = [worker(spawn, scheduler_address, index) for index in (1, 2)]
     inventory = calibrated_inventory(folder / "scopes.yaml", driver="thermo", address=simulator_url)

@@ -17,6 +17,7 @@ import time
 import httpx
 import pytest
 
+from tests.api.conftest import SIMULATED_DATE
 from tests.database import fresh_database
 from tests.processes import (
     free_port,
@@ -38,7 +39,8 @@ def wait_for_simulator(url: str) -> None:
 def simulator_url(tmp_path):
     port = free_port()
     command = [sys.executable, "-m", "astigd", "simulator", "serve", "--port", str(port),
-               "--seed", "0", "--time-scale", "0.1", "--frame-px", "512"]  # fmt: skip
+               "--seed", "0", "--date", SIMULATED_DATE, "--time-scale", "0.1",
+               "--frame-px", "512"]  # fmt: skip
     log = (tmp_path / "simulator.log").open("w")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:

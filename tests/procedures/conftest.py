@@ -12,6 +12,7 @@ from astigd.drivers.simulator.config import SimulatorConfig, Timing
 from astigd.drivers.simulator.connect import simulated_scope
 from astigd.drivers.simulator.microscope import SimulatedMicroscope
 from astigd.workers.pool import create_executor
+from tests.api.conftest import SIMULATED_DATE
 from tests.procedures.rig import SCOPE_ID, TIMING, Rig
 
 
@@ -37,7 +38,7 @@ def sessions(db_url, database_engine):
 
 
 def config(seed: int = 5, **changes) -> SimulatorConfig:
-    return SimulatorConfig(seed=seed, timing=Timing(time_scale=0.0), **changes)
+    return SimulatorConfig(seed=seed, date=SIMULATED_DATE, timing=Timing(time_scale=0.0), **changes)
 
 
 @pytest.fixture

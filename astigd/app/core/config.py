@@ -7,6 +7,7 @@ Examples: `ASTIGD_DATABASE__URL`, `ASTIGD_POOL__KIND=thread`, `ASTIGD_AUTH__ANON
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from datetime import time
 from pathlib import Path
@@ -96,6 +97,7 @@ class SimulatorSettings(BaseModel):
     lens: LensStatistics = Field(default_factory=LensStatistics)  # what the lens is drawn from
     specimen: Literal["carbon", "ice", "blank", "gold"] = "carbon"  # gold: for calibrations
     specimen_area: Literal["fresh", "fixed"] = "fresh"  # fixed: one area until the stage moves
+    date: dt.date | None = None  # the simulated day (the lens drifts day to day); None: today, UTC
 
 
 class JobsSettings(BaseModel):

@@ -95,6 +95,7 @@ def _handle(entry: ScopeEntry, audit: AuditHook, simulator: SimulatorSettings) -
 
 def _simulator_config(settings: SimulatorSettings) -> SimulatorConfig:
     """Return the in-process simulator's config from the service settings."""
+    pinned_day = {} if settings.date is None else {"date": settings.date}
     return SimulatorConfig(
         seed=settings.seed,
         timing=Timing(time_scale=settings.time_scale),
@@ -102,6 +103,7 @@ def _simulator_config(settings: SimulatorSettings) -> SimulatorConfig:
         lens=settings.lens,
         specimen=settings.specimen,
         specimen_area=settings.specimen_area,
+        **pinned_day,
     )
 
 
