@@ -4,7 +4,8 @@
     python bench/fit.py --quick    # a smaller set, for a smoke check
 
 Latency is the in-process fit time from an in-memory frame (spectrum + fit): each set is
-synthesized first, then fitted frame by frame, after warm-up fits that plan the FFTs. Accuracy
+synthesized first, then fitted frame by frame, after its FFTs are planned (as a pool worker's
+warm-up plans them) and warm-up fits. Accuracy
 is scored against the synthesis truth.
 """
 
@@ -23,6 +24,7 @@ from astigd.workers.astigmatism import astig_vector_nm
 from astigd.workers.ctf import Optics
 from astigd.workers.fft import get_backend
 from astigd.workers.fit import FitSettings, fit_frame
+from astigd.workers.pool import plan_ffts
 
 OPTICS = Optics(pixel_size_A=1.0, kv=300.0, cs_mm=2.7)
 DOSE_E_PER_A2 = 20.0
@@ -88,6 +90,7 @@ def run_set(
     """Synthesize and fit `count` frames; return one record per frame."""
     # all in memory first, as frames wait in a pool worker's queue, so timing sees only fits
     frames, truths = synthesize_set(size, count, seed, specimen, astig_nm, defocus_nm)
+    plan_ffts([(size, size)], settings)  # in full, as a pool worker's warm-up does
     warm = synthesize_frame(Exposure(OPTICS, 2000.0, 100.0, 0.0), (size, size), rng=seed)
     for defocus_nm in (1000.0, 4000.0):  # plan both box sizes the fit may choose
         fit_frame(

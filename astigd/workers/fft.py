@@ -43,6 +43,8 @@ class FftBackend(Protocol):
 def _power_sum(spectra: np.ndarray) -> np.ndarray:
     power = np.square(spectra.real, dtype=np.float32)
     power += np.square(spectra.imag, dtype=np.float32)
+    if len(power) == 1:  # one tile (a whole frame): nothing to sum, and float64 would be exact
+        return power[0]
     return power.sum(axis=0, dtype=np.float64)
 
 

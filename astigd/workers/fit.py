@@ -41,11 +41,13 @@ ESTIMATOR = "astigd-ctf"
 DEFAULT_MAX_RES_A = 4.0
 NYQUIST_FRACTION = 0.9
 COARSE_PASS_SAMPLES = 6000
+COARSE_SHELL_BOX_PX = 1024  # the whole-range search bins larger boxes' profiles to this box's
 PROBE_TILES_PER_AXIS = 4
 # A square frame that fits in one box is one tile: the longest box keeps the most ring contrast
 # where the CTF delocalizes signal far (high defocus and frequency), and a thin taper keeps
-# nearly every pixel. Measured with bench/fit.py (1024² frames): Tukey 0.05 beats 0.1 and 0.2;
-# with 0.02 or none, one high-defocus frame (seed 11) fell into a wrong basin.
+# nearly every pixel. Measured with bench/fit.py: at 1024², Tukey 0.05 beats 0.1 and 0.2 (with
+# 0.02 or none, one high-defocus frame of seed 11 fell into a wrong basin); at 4096², the whole
+# frame beats 64 tiles of 512² (Tukey 0.2) and 16 of 1024².
 FRAME_TAPER_FRACTION = 0.05
 MIN_ONE_BOX_PX = 1024  # smaller frames keep one Tukey-0.2 tile and level weights (_measured_size)
 MIN_EXPECTED_FRACTION = 0.1  # floor of the expected power at a zero, against a poor background
@@ -70,7 +72,7 @@ class FitSettings:
     astig_restraint_nm: float | None = 1000.0
     max_astig_uncertainty_nm: float = 15.0
     expected_astig_nm: float = 300.0
-    max_box_px: int = 1024
+    max_box_px: int = 4096
     fft_backend: str | None = None
     fft_threads: int = 2
 
@@ -179,7 +181,10 @@ def _coarse_search(spectrum, optics, settings, aniso, around_nm: float | None = 
         margin = 0.5 * settings.max_astig_nm + 300.0
         low, high = max(low, around_nm - margin), min(high, around_nm + margin)
     trials = defocus_grid_nm(low, high, geometry.k_max_invA, optics)
-    radial = _radial_search(values, spectrum.n_tiles, geometry, geometry.k_invA, trials, optics)
+    width = max(1, spectrum.box_px // COARSE_SHELL_BOX_PX)
+    radial = _radial_search(
+        values, spectrum.n_tiles, geometry, geometry.k_invA, trials, optics, width
+    )
     return _Coarse(geometry, values, trials, radial)
 
 
@@ -248,8 +253,9 @@ def _flatten_trend(spectrum: PowerSpectrum, geometry: SpectrumGeometry) -> np.nd
     return raw / np.exp(np.polyval(trend, geometry.k_invA))
 
 
-def _radial_search(values, n_tiles, geometry, k_invA, trials, optics) -> RadialFit:
-    step = geometry.step_invA
+def _radial_search(values, n_tiles, geometry, k_invA, trials, optics, width=1) -> RadialFit:
+    """Search the mean defocus on the radial profile in shells `width` samples wide."""
+    step = width * geometry.step_invA
     shells = np.clip(np.floor((k_invA - geometry.k_min_invA) / step).astype(np.intp), 0, None)
     size = shells.max() + 1
     means, counts = shell_means(values, shells, size, geometry.count)

@@ -13,15 +13,16 @@ from astigd.workers.anisotropy import AnisoMag
 SPLINE_DEGREE = 3
 SPLINE_INTERVALS = 6
 CURVE_TABLE_SIZE = 512
-SAMPLES_PER_CELL = 4
+SAMPLES_PER_CELL = 4  # in boxes up to 1024; more in larger boxes (cell_size)
+CELL_REFERENCE_BOX_PX = 1024
 
 
 @dataclass(frozen=True)
 class SpectrumGeometry:
     """Cells of the half-plane spectrum inside an annulus, with their physical frequencies.
 
-    A cell groups about SAMPLES_PER_CELL neighbouring samples of one half-sample-wide shell, so
-    it keeps the full radial resolution that dense rings need while the fit touches fewer points.
+    A cell groups neighbouring samples of one half-sample-wide shell (`cell_size`), so it keeps
+    the full radial resolution that dense rings need while the fit touches fewer points.
     """
 
     flat_index: np.ndarray  # each selected sample's index into power.ravel()
@@ -82,7 +83,7 @@ def spectrum_geometry(
     flat = np.flatnonzero(keep)
     step = 1.0 / (box_px * pixel_size_A)
     phi = np.arctan2(ky.ravel()[flat], kx.ravel()[flat])
-    cells = _cells(k.ravel()[flat] / step, phi)
+    cells = _cells(k.ravel()[flat] / step, phi, cell_size(box_px))
     count = np.bincount(cells).astype(float)
     k2_cell = np.bincount(cells, weights=k2.ravel()[flat]) / count
     cos_cell = np.bincount(cells, weights=np.cos(2 * phi))
@@ -98,12 +99,21 @@ def spectrum_geometry(
     )  # fmt: skip
 
 
-def _cells(radius_samples: np.ndarray, phi: np.ndarray) -> np.ndarray:
+def cell_size(box_px: int) -> float:
+    """Return the samples per cell: 4 up to a 1024 box, then in proportion to the box.
+
+    In a larger box a cell then spans the same azimuth at a given |k| as in a 1024 box (where
+    it was measured), and the fit's work grows with the box's side, not its area.
+    """
+    return SAMPLES_PER_CELL * max(1.0, box_px / CELL_REFERENCE_BOX_PX)
+
+
+def _cells(radius_samples: np.ndarray, phi: np.ndarray, samples_per_cell: float) -> np.ndarray:
     """Group samples into cells: half-sample-wide shells cut into equal azimuth slices."""
     shell = np.floor(2.0 * radius_samples).astype(np.intp)
     shell -= shell.min()
     per_shell = np.bincount(shell)
-    slices = np.maximum(np.round(per_shell / SAMPLES_PER_CELL), 1).astype(np.intp)
+    slices = np.maximum(np.round(per_shell / samples_per_cell), 1).astype(np.intp)
     offsets = np.concatenate([[0], np.cumsum(slices)[:-1]])
     azimuth = np.clip((phi + np.pi / 2) / np.pi, 0.0, 1.0 - 1e-12)
     index = offsets[shell] + (azimuth * slices[shell]).astype(np.intp)

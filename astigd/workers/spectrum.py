@@ -130,9 +130,14 @@ def estimate_power_spectrum(
     box = choose_box_px(image.shape, box_px)
     origins = tile_origins(image.shape, box, max_tiles_per_axis)
     window = taper(box, taper_fraction)
-    total = np.zeros((box, box // 2 + 1))
-    for first in range(0, len(origins), TILES_PER_BATCH):
-        batch = origins[first : first + TILES_PER_BATCH]
-        fill = _tile_filler(image, batch, window)
-        total += backend.power_sum((len(batch), box, box), fill)
-    return PowerSpectrum(total / len(origins), box, pixel_size_A, len(origins))
+    batches = [origins[i : i + TILES_PER_BATCH] for i in range(0, len(origins), TILES_PER_BATCH)]
+    sums = (
+        backend.power_sum((len(batch), box, box), _tile_filler(image, batch, window))
+        for batch in batches
+    )
+    total = next(sums)
+    for power in sums:
+        total += power
+    if len(origins) > 1:
+        total /= len(origins)
+    return PowerSpectrum(total, box, pixel_size_A, len(origins))

@@ -122,11 +122,13 @@ def test_fit_reports_everything_the_cli_prints():
     assert 0 < fit.score <= 1 and math.isfinite(fit.resolution_A)
 
 
-def test_a_square_frame_is_one_full_frame_tile_and_a_wider_one_is_tiled():
-    optics, square = frame_for(300, 2000, 100, 30, size=1024, seed=3)
-    wide = synthesize_frame(Exposure(optics, 2000, 100, 30, DOSE_E_PER_A2), (768, 1024), rng=3)
+@pytest.mark.parametrize("size", [1024, 2048])
+def test_a_square_frame_is_one_full_frame_tile_and_a_wider_one_is_tiled(size):
+    optics, square = frame_for(300, 2000, 100, 30, size=size, seed=3)
+    shape = (3 * size // 4, size)
+    wide = synthesize_frame(Exposure(optics, 2000, 100, 30, DOSE_E_PER_A2), shape, rng=3)
     whole = fit_frame(square, optics).parameters
-    assert (whole["box_px"], whole["n_tiles"]) == (1024, 1)
+    assert (whole["box_px"], whole["n_tiles"]) == (size, 1)
     assert fit_frame(wide, optics).parameters["n_tiles"] > 1  # every pixel is used
 
 

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from astigd.workers.fft import get_backend
+from astigd.workers.geometry import spectrum_geometry
 from astigd.workers.spectrum import (
     InvalidFrameError,
     estimate_power_spectrum,
@@ -50,3 +51,13 @@ def test_white_noise_gives_a_flat_spectrum():
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="unknown FFT backend"):
         get_backend("fftpack")
+
+
+@pytest.mark.parametrize("box_px", [2048, 4096])
+def test_cells_of_a_larger_box_span_the_azimuth_of_a_1024_box(box_px):
+    reference, large = (spectrum_geometry(box, 1.0, 0.05, 0.25) for box in (1024, box_px))
+    shells = box_px // 1024  # a larger box has this many shells where the 1024 box has one
+    for k_invA in (0.1, 0.2):
+        near = [np.abs(g.k_invA - k_invA) < 4 / 1024 for g in (reference, large)]
+        assert near[1].sum() / near[0].sum() == pytest.approx(shells, rel=0.05)
+    assert large.count.sum() / reference.count.sum() == pytest.approx(shells**2, rel=0.01)
