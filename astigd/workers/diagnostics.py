@@ -10,6 +10,10 @@ from astigd.workers.quality import RingStats
 from astigd.workers.results import FitDiagnostics
 from astigd.workers.spectrum import PowerSpectrum
 
+# The 1D profile keeps a 1024 box's shells in larger boxes: the Cs check (cs_consistency)
+# detrends it over a fixed number of shells, measured on boxes up to 1024.
+PROFILE_BOX_PX = 1024
+
 
 def full_plane(half: np.ndarray) -> np.ndarray:
     """Return the centred full-plane image of a Hermitian-symmetric half-plane array."""
@@ -44,7 +48,7 @@ def build_diagnostics(
     scale = np.where(np.abs(envelope) > 1e-9, 0.5 * np.abs(envelope), np.inf)
     data_norm = np.clip(centred / scale, -3, 3)
     model_norm = model / scale
-    step = spectrum.frequency_step_invA
+    step = spectrum.frequency_step_invA * max(1, spectrum.box_px // PROFILE_BOX_PX)
     shells = np.floor(k_equiv / step).astype(np.intp)
     size = shells.max() + 1
     samples = geometry.count[keep]
