@@ -50,8 +50,18 @@ class SpectrumGeometry:
 
     def smooth_curve(self, coefficients: np.ndarray, k_invA: np.ndarray) -> np.ndarray:
         """Evaluate a spline over the annulus at many k, by interpolating a fine tabulation."""
-        table_k = np.linspace(self.k_min_invA, self.k_max_invA, CURVE_TABLE_SIZE)
-        return np.interp(k_invA, table_k, self.spline_basis(table_k) @ coefficients)
+        table_k, table_basis = _curve_table(self.k_min_invA, self.k_max_invA)
+        return np.interp(k_invA, table_k, table_basis @ coefficients)
+
+
+@lru_cache(maxsize=16)
+def _curve_table(k_min: float, k_max: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the fine k table of smooth_curve and the spline basis on it (read-only)."""
+    table_k = np.linspace(k_min, k_max, CURVE_TABLE_SIZE)
+    table_basis = _spline_basis(table_k, k_min, k_max)
+    table_k.setflags(write=False)
+    table_basis.setflags(write=False)
+    return table_k, table_basis
 
 
 def _spline_basis(k_invA: np.ndarray, k_min: float, k_max: float) -> np.ndarray:

@@ -8,6 +8,7 @@ is the χ² it gains over the background alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -64,10 +65,13 @@ def defocus_grid_nm(low_nm: float, high_nm: float, k_max_invA: float, optics: Op
     return np.linspace(low_nm, high_nm, count)
 
 
+@lru_cache(maxsize=8)
 def _roughness(n_basis: int, blocks: int) -> np.ndarray:
     """Return the P-spline penalty DᵀD (second differences) for each block of coefficients."""
     second = np.diff(np.eye(n_basis), n=2, axis=0)
-    return np.kron(np.eye(blocks), second.T @ second + 1e-6 * np.eye(n_basis))
+    penalty = np.kron(np.eye(blocks), second.T @ second + 1e-6 * np.eye(n_basis))
+    penalty.setflags(write=False)
+    return penalty
 
 
 def _solve(gram: np.ndarray, rhs: np.ndarray, penalty: np.ndarray) -> np.ndarray:
