@@ -5,8 +5,7 @@
 
 Latency is the in-process fit time from an in-memory frame (spectrum + fit): each set is
 synthesized first, then fitted frame by frame, after its FFTs are planned (as a pool worker's
-warm-up plans them) and warm-up fits. Accuracy
-is scored against the synthesis truth.
+warm-up plans them) and a few warm-up fits. Accuracy is scored against the synthesis truth.
 """
 
 from __future__ import annotations
