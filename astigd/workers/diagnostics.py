@@ -13,6 +13,7 @@ from astigd.workers.spectrum import PowerSpectrum
 # The 1D profile keeps a 1024 box's shells in larger boxes: the Cs check (cs_consistency)
 # detrends it over a fixed number of shells, measured on boxes up to 1024.
 PROFILE_BOX_PX = 1024
+IMAGE_MAX_PX = 1024  # larger spectra are block-averaged for the picture (smoother, less memory)
 
 
 def full_plane(half: np.ndarray) -> np.ndarray:
@@ -31,7 +32,20 @@ def _scatter(values: np.ndarray, geometry: SpectrumGeometry, keep: np.ndarray, s
     per_cell[keep] = values
     half = np.zeros(shape)
     half.ravel()[geometry.flat_index] = per_cell[geometry.cell_of_sample]
-    return full_plane(half)
+    return _binned(full_plane(half))
+
+
+def _binned(image: np.ndarray) -> np.ndarray:
+    """Average square blocks of a centred spectrum image down to about IMAGE_MAX_PX a side.
+
+    The block side divides the image's; DC stays within a block of the centre.
+    """
+    side = image.shape[0]
+    factor = next(f for f in range(max(1, side // IMAGE_MAX_PX), 0, -1) if side % f == 0)
+    if factor == 1:
+        return image
+    shifted = np.roll(image, (factor // 2, factor // 2), axis=(0, 1))
+    return shifted.reshape(side // factor, factor, side // factor, factor).mean(axis=(1, 3))
 
 
 def build_diagnostics(

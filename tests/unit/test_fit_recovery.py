@@ -127,8 +127,9 @@ def test_a_square_frame_is_one_full_frame_tile_and_a_wider_one_is_tiled(size):
     optics, square = frame_for(300, 2000, 100, 30, size=size, seed=3)
     shape = (3 * size // 4, size)
     wide = synthesize_frame(Exposure(optics, 2000, 100, 30, DOSE_E_PER_A2), shape, rng=3)
-    whole = fit_frame(square, optics).parameters
-    assert (whole["box_px"], whole["n_tiles"]) == (size, 1)
+    whole = fit_frame(square, optics, diagnostics=True)
+    assert (whole.parameters["box_px"], whole.parameters["n_tiles"]) == (size, 1)
+    assert whole.diagnostics.spectrum.shape == (1024, 1024)  # the picture's, at most 1024²
     assert fit_frame(wide, optics).parameters["n_tiles"] > 1  # every pixel is used
 
 
